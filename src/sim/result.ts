@@ -1,0 +1,83 @@
+/**
+ * @module Run results. `RunSummary` is the `simulate --json` object (DESIGN.md's schema plus
+ * extras); `RunDetail` adds the series the HTML report draws. Both are plain data built after a
+ * run returns, never from hooks during it.
+ */
+
+/** Quantiles of one latency metric, seconds. */
+export interface Quantiles {
+  readonly mean: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+}
+
+/** RunSummary is one policy run, in DESIGN.md's JSON schema (snake_case keys are the contract). */
+export interface RunSummary {
+  readonly router: string
+  readonly trace: string
+  readonly requests: number
+  readonly completed: number
+  readonly rejected: number
+  readonly ttft_s: Quantiles
+  readonly tpot_s: Quantiles
+  readonly e2e_s: Quantiles
+  readonly queue_s: Quantiles
+  readonly slo: { readonly ttft_s: number; readonly tpot_s: number; readonly attainment: number }
+  /** Completed requests that met both SLOs, per second of simulated span. */
+  readonly goodput_rps: number
+  readonly throughput_tok_s: { readonly input: number; readonly output: number }
+  /** Prompt tokens served from the prefix cache / prompt tokens looked up. */
+  readonly prefix_hit_rate: number
+  readonly gpu_hours: number
+  readonly cost_usd: number
+  readonly sim_wall_s: number
+  readonly sim_events: number
+  // Extras beyond the contract.
+  readonly seed: number
+  readonly fleet: string
+  readonly gpus: number
+  /** Simulated seconds from the first arrival to the last completion. */
+  readonly makespan_s: number
+  readonly preemptions: number
+}
+
+/** Timeline is the run sampled on a fixed grid of simulated time, for charts. */
+export interface Timeline {
+  readonly step_s: number
+  /** Start of each bucket, seconds. */
+  readonly t: ReadonlyArray<number>
+  readonly arrivals_rps: ReadonlyArray<number>
+  readonly output_tok_s: ReadonlyArray<number>
+  readonly input_tok_s: ReadonlyArray<number>
+  /** Requests waiting in engine queues, summed over instances (sampled at bucket end). */
+  readonly waiting: ReadonlyArray<number>
+  readonly running: ReadonlyArray<number>
+  /** Per instance, KV usage 0..1 (sampled at bucket end). Index = instance. */
+  readonly kv_usage: ReadonlyArray<ReadonlyArray<number>>
+}
+
+/** InstanceInfo describes one simulated instance for reports. */
+export interface InstanceInfo {
+  readonly name: string
+  readonly group: string
+  readonly gpu: string
+  readonly model: string
+  readonly tp: number
+}
+
+/** RunDetail is everything the HTML report needs about one run. */
+export interface RunDetail {
+  readonly summary: RunSummary
+  /**
+   * Empirical CDFs as values at evenly spaced quantiles q = i/(n−1), i = 0..n−1 (n ≈ 201), over
+   * completed requests.
+   */
+  readonly cdf: {
+    readonly ttft_s: ReadonlyArray<number>
+    readonly tpot_s: ReadonlyArray<number>
+    readonly e2e_s: ReadonlyArray<number>
+  }
+  readonly timeline: Timeline
+  readonly instances: ReadonlyArray<InstanceInfo>
+}

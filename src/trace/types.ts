@@ -1,0 +1,44 @@
+/**
+ * @module Trace types. A trace is a time-ordered stream of requests; readers for each real format
+ * and the synthetic generator all produce `TraceRequest`s in chunks.
+ */
+
+/**
+ * PromptSegment is a run of prompt tokens with one content identity. Two prompts that begin with
+ * the same keys (and lengths) share those tokens, so their KV blocks hash equal and can be reused.
+ * Keys ≥ 0 come from the trace (Mooncake `hash_ids`, synthetic prefix groups); content unique to
+ * one request uses `uniqueKey(id)` (< 0).
+ */
+export interface PromptSegment {
+  readonly key: number
+  readonly tokens: number
+}
+
+/** TraceRequest is one request as the trace records it. `arrival` is seconds from trace start. */
+export interface TraceRequest {
+  readonly id: number
+  readonly arrival: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+  /** Prompt content identity; tokens sum to inputTokens. */
+  readonly segments: ReadonlyArray<PromptSegment>
+  readonly tenant?: string
+  /** Model named by the trace (BurstGPT's `Model` column), informational. */
+  readonly traceModel?: string
+}
+
+/** TraceFormat names the readers. */
+export type TraceFormat = 'azure' | 'mooncake' | 'burstgpt' | 'synthetic'
+
+/** TraceSource is an opened trace: a name for reports and a stream of arrival-ordered chunks. */
+export interface TraceSource {
+  readonly name: string
+  readonly format: TraceFormat
+  /** chunks yields requests in arrival order, a few thousand at a time (streaming, bounded memory). */
+  chunks(): AsyncIterable<TraceRequest[]>
+}
+
+/** uniqueKey is the segment key for prompt content that no other request shares. */
+export function uniqueKey(id: number): number {
+  return -(id + 1)
+}
