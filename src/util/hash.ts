@@ -28,9 +28,9 @@ function mix32(h: number, k: number): number {
  * a long simulation touches.
  */
 export function chainHash(parent: number, content: number): number {
-  const pLo = parent % 4294967296 | 0
+  const pLo = (parent % 4294967296) | 0
   const pHi = Math.floor(parent / 4294967296) | 0
-  const cLo = content % 4294967296 | 0
+  const cLo = (content % 4294967296) | 0
   const cHi = Math.floor(content / 4294967296) | 0
   const lo = mix32(mix32(mix32(0x9747b28c, pLo), cLo), pHi ^ cHi)
   const hi = mix32(mix32(mix32(0x5bd1e995, cLo), pHi), pLo ^ cHi) & MASK_HI

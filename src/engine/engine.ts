@@ -1,0 +1,394 @@
+/**
+ * @module A vLLM-v1-like inference engine, clock-free: whoever owns time calls `step(now)` to
+ * plan an iteration (which returns its duration) and `complete(end)` when that duration has
+ * passed. The simulator advances virtual time; the emulator sleeps in wall time.
+ *
+ * Scheduling follows vLLM v1's `Scheduler.schedule()`: one token budget per step; running
+ * requests first (decodes and unfinished prefill chunks, in admission order), preempting the most
+ * recently admitted request by recompute when KV blocks run out; then waiting requests in FCFS
+ * order while budget, `max_num_seqs` and blocks allow, with automatic prefix caching and chunked
+ * prefill. No new requests are admitted in a step that preempted.
+ */
+import type { BatchShape } from '../perf/batch.js'
+import { addDecode, addPrefillChunk, emptyBatch, resetBatch } from '../perf/batch.js'
+import type { IterationModel } from '../perf/iteration.js'
+import { BlockPool } from './block-pool.js'
+import type { EngineConfig } from './config.js'
+import { Deque } from './deque.js'
+import { SeqStatus, type Sequence } from './sequence.js'
+
+/** EngineListener hears about tokens and finished requests; `now` is the iteration's end. */
+export interface EngineListener {
+  onToken?(seq: Sequence, now: number): void
+  onFinish(seq: Sequence, now: number): void
+}
+
+/** EngineCounters are monotonically increasing totals, as vLLM's Prometheus counters are. */
+export interface EngineCounters {
+  iterations: number
+  busySeconds: number
+  preemptions: number
+  /** Tokens looked up in the prefix cache at admission, and tokens found (vLLM counts tokens). */
+  prefixQueries: number
+  prefixHits: number
+  /** Prompt tokens of finished requests and sampled output tokens. */
+  promptTokens: number
+  generationTokens: number
+  /** Tokens actually pushed through the model (recomputation and chunking included). */
+  computedTokens: number
+  finished: number
+  rejected: number
+}
+
+/** RejectReason says why `add` refused a request. */
+export type RejectReason = 'too-long' | 'exceeds-kv'
+
+/** remainingPrefill is the work before a sequence is back to one-token decoding. */
+function remainingPrefill(s: Sequence): number {
+  const t = s.promptTokens + s.generated - s.numComputed
+  return s.generated === 0 ? t : t - 1
+}
+
+/** Engine is one inference instance's scheduler and KV cache. */
+export class Engine {
+  readonly config: EngineConfig
+  readonly model: IterationModel
+  readonly pool: BlockPool
+  readonly counters: EngineCounters = {
+    iterations: 0,
+    busySeconds: 0,
+    preemptions: 0,
+    prefixQueries: 0,
+    prefixHits: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    computedTokens: 0,
+    finished: 0,
+    rejected: 0,
+  }
+  #listener: EngineListener
+  #waiting = new Deque<Sequence>(64)
+  #running: Sequence[] = []
+  #sched: Sequence[] = []
+  #schedTokens: number[] = []
+  #schedCount = 0
+  #batch: BatchShape = emptyBatch()
+  #inFlight = false
+  #stepStart = 0
+  #pendingPrefill = 0
+
+  constructor(
+    config: EngineConfig,
+    model: IterationModel,
+    numBlocks: number,
+    listener: EngineListener,
+  ) {
+    if (config.maxModelLen <= 0) throw new RangeError('maxModelLen must be resolved (> 0)')
+    this.config = config
+    this.model = model
+    this.pool = new BlockPool(numBlocks)
+    this.#listener = listener
+  }
+
+  /** numRunning is vllm:num_requests_running. */
+  get numRunning(): number {
+    return this.#running.length
+  }
+
+  /** numWaiting is vllm:num_requests_waiting. */
+  get numWaiting(): number {
+    return this.#waiting.length
+  }
+
+  /** kvUsage is vllm:kv_cache_usage_perc (0..1). */
+  get kvUsage(): number {
+    return this.pool.usage
+  }
+
+  /** pendingPrefillTokens is prompt (and recompute) work not yet done, over all requests. */
+  get pendingPrefillTokens(): number {
+    return this.#pendingPrefill
+  }
+
+  /** hasWork says whether any request is waiting or running. */
+  get hasWork(): boolean {
+    return this.#running.length > 0 || this.#waiting.length > 0
+  }
+
+  /** inFlight says whether an iteration is planned and not yet completed. */
+  get inFlight(): boolean {
+    return this.#inFlight
+  }
+
+  /** cachedPrefixBlocks counts the leading blocks of `hashes` present in the prefix cache. */
+  cachedPrefixBlocks(hashes: ArrayLike<number>): number {
+    let n = 0
+    while (n < hashes.length && this.pool.lookup(hashes[n]!) >= 0) n++
+    return n
+  }
+
+  /**
+   * add queues a request. Returns the reason when it can never run here: longer than
+   * max_model_len, or needing more KV blocks than the whole cache holds.
+   */
+  add(seq: Sequence): RejectReason | undefined {
+    const total = seq.promptTokens + seq.outputTokens
+    let reason: RejectReason | undefined
+    if (total > this.config.maxModelLen) reason = 'too-long'
+    // The last output token is sampled, never stored: total − 1 tokens of KV at most.
+    else if (Math.ceil((total - 1) / this.config.blockSize) > this.pool.numBlocks)
+      reason = 'exceeds-kv'
+    if (reason) {
+      seq.status = SeqStatus.Rejected
+      this.counters.rejected++
+      return reason
+    }
+    seq.status = SeqStatus.Waiting
+    this.#waiting.pushBack(seq)
+    this.#pendingPrefill += remainingPrefill(seq)
+    return undefined
+  }
+
+  /**
+   * step plans one iteration starting at `now` and returns its duration in seconds, or 0 when
+   * nothing can be scheduled. The caller must call `complete(now + duration)` before stepping
+   * again.
+   */
+  step(now: number): number {
+    if (this.#inFlight) throw new Error('step() while an iteration is in flight')
+    const cfg = this.config
+    const batch = this.#batch
+    resetBatch(batch)
+    this.#schedCount = 0
+    let budget = cfg.maxNumBatchedTokens
+    const threshold = cfg.longPrefillTokenThreshold
+    let preempted = false
+
+    // 1. Running requests, in admission order.
+    const running = this.#running
+    for (let i = 0; i < running.length && budget > 0; ) {
+      const seq = running[i]!
+      let n = seq.tokensToCompute
+      if (threshold > 0 && n > threshold) n = threshold
+      if (n > budget) n = budget
+      let scheduled = true
+      while (!this.#allocateSlots(seq, n)) {
+        // Out of blocks: preempt the most recently admitted request (vLLM v1's FCFS choice).
+        const victim = running.pop()!
+        this.#preempt(victim)
+        preempted = true
+        if (victim === seq) {
+          scheduled = false
+          break
+        }
+      }
+      if (!scheduled) break
+      this.#schedule(seq, n)
+      budget -= n
+      i++
+    }
+
+    // 2. Waiting requests, unless this step had to preempt.
+    if (!preempted) {
+      const waiting = this.#waiting
+      while (waiting.length > 0 && budget > 0 && running.length < cfg.maxNumSeqs) {
+        const seq = waiting.peekFront()!
+        const n = this.#admit(seq, budget, now)
+        if (n === 0) break
+        waiting.popFront()
+        running.push(seq)
+        seq.status = SeqStatus.Running
+        this.#schedule(seq, n)
+        budget -= n
+      }
+    }
+
+    if (this.#schedCount === 0) return 0
+    const dt = this.model.iterationTime(batch)
+    this.#inFlight = true
+    this.#stepStart = now
+    return dt
+  }
+
+  /** complete applies the planned iteration's results at its end time `now`. */
+  complete(now: number): void {
+    if (!this.#inFlight) throw new Error('complete() without a step in flight')
+    this.#inFlight = false
+    const c = this.counters
+    c.iterations++
+    c.busySeconds += now - this.#stepStart
+    const listener = this.#listener
+    let finishedAny = false
+    for (let k = 0; k < this.#schedCount; k++) {
+      const seq = this.#sched[k]!
+      const n = this.#schedTokens[k]!
+      this.#sched[k] = undefined as unknown as Sequence // drop the reference for GC
+      const before = remainingPrefill(seq)
+      seq.numComputed += n
+      c.computedTokens += n
+      if (seq.numComputed === seq.promptTokens + seq.generated) {
+        seq.generated++
+        c.generationTokens++
+        if (seq.firstTokenAt < 0) {
+          seq.firstTokenAt = now
+        } else {
+          const gap = now - seq.lastTokenAt
+          if (gap > seq.maxItl) seq.maxItl = gap
+        }
+        seq.lastTokenAt = now
+        listener.onToken?.(seq, now)
+        if (seq.generated >= seq.outputTokens) {
+          this.#pendingPrefill -= before
+          this.#finish(seq, now)
+          finishedAny = true
+          continue
+        }
+      }
+      this.#pendingPrefill += remainingPrefill(seq) - before
+    }
+    if (finishedAny) {
+      const running = this.#running
+      let w = 0
+      for (let r = 0; r < running.length; r++) {
+        const s = running[r]!
+        if (s.status === SeqStatus.Running) running[w++] = s
+      }
+      running.length = w
+    }
+  }
+
+  /** checkInvariants verifies block accounting against the requests (tests only). */
+  checkInvariants(): void {
+    this.pool.checkInvariants()
+    const held = new Map<number, number>()
+    for (const s of this.#running) {
+      const need = Math.ceil(s.numComputed / this.config.blockSize)
+      if (s.blocks.length < need) throw new Error(`request ${s.id} holds too few blocks`)
+      for (const b of s.blocks) held.set(b, (held.get(b) ?? 0) + 1)
+    }
+    for (let i = 0; i < this.#waiting.length; i++) {
+      const s = this.#waiting.at(i)!
+      if (s.blocks.length !== 0) throw new Error(`waiting request ${s.id} holds blocks`)
+    }
+    let used = 0
+    for (const [b, n] of held) {
+      if (this.pool.refCount(b) !== n) {
+        throw new Error(`block ${b}: refCount ${this.pool.refCount(b)} but ${n} holders`)
+      }
+      used++
+    }
+    if (used !== this.pool.numBlocks - this.pool.numFree) {
+      throw new Error(`${this.pool.numBlocks - this.pool.numFree} blocks in use, ${used} held`)
+    }
+  }
+
+  #schedule(seq: Sequence, n: number): void {
+    const k = this.#schedCount++
+    this.#sched[k] = seq
+    this.#schedTokens[k] = n
+    const context = seq.numComputed
+    if (n === 1 && seq.generated > 0 && seq.tokensToCompute === 1)
+      addDecode(this.#batch, context + 1)
+    else addPrefillChunk(this.#batch, n, context)
+  }
+
+  /**
+   * admit tries to start a waiting request within `budget`: looks up its prefix in the cache,
+   * allocates blocks for its first chunk, and returns the chunk's size (0 = cannot start now).
+   */
+  #admit(seq: Sequence, budget: number, now: number): number {
+    const cfg = this.config
+    const pool = this.pool
+    const bs = cfg.blockSize
+    const total = seq.promptTokens + seq.generated
+    let hit = 0
+    let evictable = 0
+    if (cfg.enablePrefixCaching) {
+      // At least one token must be computed to sample from, so a full hit stops a block short.
+      const maxHit = Math.min(seq.blockHashes.length, Math.floor((total - 1) / bs))
+      while (hit < maxHit) {
+        const b = pool.lookup(seq.blockHashes[hit]!)
+        if (b < 0) break
+        if (pool.refCount(b) === 0) evictable++
+        hit++
+      }
+    }
+    const hitTokens = hit * bs
+    let n = total - hitTokens
+    if (cfg.longPrefillTokenThreshold > 0 && n > cfg.longPrefillTokenThreshold) {
+      n = cfg.longPrefillTokenThreshold
+    }
+    if (n > budget) n = budget
+    const needed = Math.ceil((hitTokens + n) / bs) - hit
+    // Touching a free cached block takes it off the free queue, so it cannot also be allocated.
+    if (needed > pool.numFree - evictable) return 0
+    for (let i = 0; i < hit; i++) {
+      const b = pool.lookup(seq.blockHashes[i]!)
+      pool.touch(b)
+      seq.blocks.push(b)
+    }
+    seq.registered = hit
+    seq.numComputed = hitTokens
+    seq.hitTokens = hitTokens
+    this.counters.prefixQueries += total
+    this.counters.prefixHits += hitTokens
+    this.#pendingPrefill -= hitTokens
+    if (!this.#allocateSlots(seq, n)) throw new Error('admission accounting is inconsistent')
+    if (seq.scheduledAt < 0) seq.scheduledAt = now
+    return n
+  }
+
+  /**
+   * allocateSlots makes sure `seq` holds blocks for numComputed + n tokens and registers the
+   * prompt blocks that become full, so later requests can hit them. False when blocks run out.
+   */
+  #allocateSlots(seq: Sequence, n: number): boolean {
+    const bs = this.config.blockSize
+    const upTo = seq.numComputed + n
+    const needed = Math.ceil(upTo / bs) - seq.blocks.length
+    if (needed > 0) {
+      if (needed > this.pool.numFree) return false
+      for (let i = 0; i < needed; i++) seq.blocks.push(this.pool.allocate())
+    }
+    if (this.config.enablePrefixCaching) {
+      const full = Math.min(Math.floor(upTo / bs), seq.blockHashes.length)
+      for (let i = seq.registered; i < full; i++) {
+        this.pool.register(seq.blocks[i]!, seq.blockHashes[i]!)
+      }
+      if (full > seq.registered) seq.registered = full
+    }
+    return true
+  }
+
+  /** preempt frees a running request's blocks and puts it back at the head of the queue. */
+  #preempt(seq: Sequence): void {
+    const before = remainingPrefill(seq)
+    this.#releaseBlocks(seq)
+    seq.numComputed = 0
+    seq.status = SeqStatus.Waiting
+    seq.preemptions++
+    this.counters.preemptions++
+    this.#pendingPrefill += remainingPrefill(seq) - before
+    this.#waiting.pushFront(seq)
+  }
+
+  #finish(seq: Sequence, now: number): void {
+    this.#releaseBlocks(seq)
+    seq.status = SeqStatus.Finished
+    seq.finishedAt = now
+    this.counters.finished++
+    this.counters.promptTokens += seq.promptTokens
+    this.#listener.onFinish(seq, now)
+  }
+
+  /**
+   * releaseBlocks frees in reverse order, as vLLM does, so a request's tail blocks (least likely
+   * shared) reach the free queue first and are evicted before its prefix.
+   */
+  #releaseBlocks(seq: Sequence): void {
+    const blocks = seq.blocks
+    for (let i = blocks.length - 1; i >= 0; i--) this.pool.release(blocks[i]!)
+    blocks.length = 0
+    seq.registered = 0
+  }
+}

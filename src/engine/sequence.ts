@@ -1,0 +1,74 @@
+/**
+ * @module One request inside an engine: its progress, its KV blocks and its timestamps.
+ */
+
+/** SeqStatus is where a sequence is in the engine. */
+export const SeqStatus = { Waiting: 0, Running: 1, Finished: 2, Rejected: 3 } as const
+/** SeqStatus values. */
+export type SeqStatus = (typeof SeqStatus)[keyof typeof SeqStatus]
+
+/** SequenceInit is what the engine needs to know about a request. */
+export interface SequenceInit {
+  readonly id: number
+  readonly arrival: number
+  readonly promptTokens: number
+  readonly outputTokens: number
+  /** Chained hashes of the prompt's full blocks at the engine's block size. */
+  readonly blockHashes: ArrayLike<number>
+}
+
+/**
+ * Sequence is a request's engine state. Timestamps are in the driver's clock (virtual seconds in
+ * the simulator, wall seconds in the emulator); -1 means "not yet".
+ */
+export class Sequence {
+  readonly id: number
+  readonly arrival: number
+  readonly promptTokens: number
+  readonly outputTokens: number
+  readonly blockHashes: ArrayLike<number>
+  status: SeqStatus = SeqStatus.Waiting
+  /** Tokens whose KV is computed (prefix hits included). */
+  numComputed = 0
+  /** Output tokens sampled so far. */
+  generated = 0
+  /** KV blocks held, in token order. */
+  readonly blocks: number[] = []
+  /** Leading blocks already made findable in the prefix cache. */
+  registered = 0
+  /** Prompt tokens taken from the prefix cache at the last admission (counted once per admission). */
+  hitTokens = 0
+  preemptions = 0
+  /** First time the scheduler gave this request tokens of an iteration. */
+  scheduledAt = -1
+  firstTokenAt = -1
+  lastTokenAt = -1
+  finishedAt = -1
+  /** Largest gap between two consecutive output tokens (preemption stalls show up here). */
+  maxItl = 0
+  /** Opaque slot for the driver (e.g. the simulator's routing record or a stream). */
+  tag: unknown = undefined
+
+  constructor(init: SequenceInit) {
+    this.id = init.id
+    this.arrival = init.arrival
+    this.promptTokens = init.promptTokens
+    this.outputTokens = init.outputTokens
+    this.blockHashes = init.blockHashes
+  }
+
+  /** totalTokens is the context the engine knows: prompt plus sampled output. */
+  get totalTokens(): number {
+    return this.promptTokens + this.generated
+  }
+
+  /** tokensToCompute is the KV still missing before the next token can be sampled. */
+  get tokensToCompute(): number {
+    return this.promptTokens + this.generated - this.numComputed
+  }
+
+  /** queueDelay is scheduledAt − arrival (valid once scheduled). */
+  get queueDelay(): number {
+    return this.scheduledAt - this.arrival
+  }
+}

@@ -1,0 +1,86 @@
+/** @module The policy registry: every policy chosen by name (CLI flags, gateway config, reports). */
+import { UsageError } from '../util/errors.js'
+import { createLeastKv } from './router/least-kv.js'
+import { createLeastOutstanding } from './router/least-outstanding.js'
+import { createPowerOfTwo } from './router/power-of-two.js'
+import { createPrefixAffinity } from './router/prefix-affinity.js'
+import { createRandom } from './router/random.js'
+import { createRoundRobin } from './router/round-robin.js'
+import type { RoutingPolicy } from './types.js'
+
+export type { PrefixAffinityOptions } from './router/prefix-affinity.js'
+
+/**
+ * routingPolicies maps each router name to its factory. Every factory takes its options as an
+ * optional argument (validated at the edge), so `createRouter(name)` always works.
+ */
+export const routingPolicies = {
+  'round-robin': createRoundRobin,
+  random: createRandom,
+  'least-outstanding': createLeastOutstanding,
+  'least-kv': createLeastKv,
+  'power-of-two': createPowerOfTwo,
+  'prefix-affinity': createPrefixAffinity,
+} satisfies Record<string, (opts?: never) => RoutingPolicy>
+
+/** RouterName is a registered router's name. */
+export type RouterName = keyof typeof routingPolicies
+
+/** RouterOptions is each router's options type (`never` for routers that take none). */
+export type RouterOptions = {
+  [N in RouterName]: NonNullable<Parameters<(typeof routingPolicies)[N]>[0]>
+}
+
+/** AnyRouterOptions is the options of some router, for callers holding a name as a string. */
+export type AnyRouterOptions = RouterOptions[RouterName]
+
+const routerSummaries = {
+  'round-robin': 'cycles over ready instances in id order',
+  random: 'uniform over ready instances (seeded)',
+  'least-outstanding': 'fewest in-flight requests; ties take turns',
+  'least-kv': 'lowest KV-cache usage, then fewest in-flight requests',
+  'power-of-two': 'less loaded of two random ready instances',
+  'prefix-affinity':
+    'consistent hash of the first 32 prompt blocks, spilling to least-loaded above 1.25x mean load',
+} satisfies Record<RouterName, string>
+
+/** routerNames lists the registered router names in registry order. */
+export const routerNames = Object.keys(routingPolicies) as RouterName[]
+
+/** isRouterName says whether `name` is a registered router. */
+export function isRouterName(name: string): name is RouterName {
+  return Object.hasOwn(routingPolicies, name)
+}
+
+/**
+ * createRouter builds a fresh router (its own state) by name; it throws a `UsageError` naming the
+ * valid routers when `name` is not one. Options must already be validated.
+ */
+export function createRouter<N extends RouterName>(name: N, opts?: RouterOptions[N]): RoutingPolicy
+export function createRouter(name: string, opts?: AnyRouterOptions): RoutingPolicy
+export function createRouter(name: string, opts?: AnyRouterOptions): RoutingPolicy {
+  if (!isRouterName(name)) {
+    throw new UsageError(
+      `unknown router '${name}' (valid: ${routerNames.join(', ')})`,
+      'FL_ERR_UNKNOWN_POLICY',
+    )
+  }
+  // Each factory takes only its own options; the overloads tie options to names for typed callers.
+  const create = routingPolicies[name] as (opts?: AnyRouterOptions) => RoutingPolicy
+  return create(opts)
+}
+
+/** PolicyKind is a family of policies; each has its own registry and CLI flag. */
+export type PolicyKind = 'router' | 'admission' | 'kv' | 'scaler'
+
+/** PolicyInfo describes one registered policy for `flotilla policies`. */
+export interface PolicyInfo {
+  readonly kind: PolicyKind
+  readonly name: string
+  readonly summary: string
+}
+
+/** listPolicies returns every registered policy with a one-line summary, routers first. */
+export function listPolicies(): PolicyInfo[] {
+  return routerNames.map((name) => ({ kind: 'router', name, summary: routerSummaries[name] }))
+}

@@ -1,0 +1,81 @@
+/**
+ * @module The simulator's event order, defined once: time, then kind priority, then insertion
+ * sequence. Equal-time events therefore run in a fixed, documented order (vidur's heap key and
+ * comparison disagreed; here one function decides both).
+ */
+
+/**
+ * EventKind priorities at equal time: an iteration that ends frees KV and slots before arrivals
+ * at the same instant are routed, and an idle instance is kicked only after every arrival of that
+ * instant has queued, so a burst at one timestamp forms one batch as it would in vLLM's loop.
+ */
+export const EventKind = { StepDone: 0, Arrival: 1, Kick: 2 } as const
+/** EventKind values. */
+export type EventKind = (typeof EventKind)[keyof typeof EventKind]
+
+/** SimEvent is one scheduled event for an instance. */
+export interface SimEvent {
+  readonly time: number
+  readonly kind: EventKind
+  readonly seq: number
+  readonly instance: number
+}
+
+/** compareEvents orders events: time, kind priority, then sequence number. */
+export function compareEvents(a: SimEvent, b: SimEvent): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1
+  if (a.kind !== b.kind) return a.kind - b.kind
+  return a.seq - b.seq
+}
+
+/** EventQueue is a binary min-heap of SimEvents under compareEvents. */
+export class EventQueue {
+  #heap: SimEvent[] = []
+  #seq = 0
+
+  get size(): number {
+    return this.#heap.length
+  }
+
+  /** push schedules an event and returns it. */
+  push(time: number, kind: EventKind, instance: number): SimEvent {
+    const e: SimEvent = { time, kind, seq: this.#seq++, instance }
+    const h = this.#heap
+    h.push(e)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (compareEvents(h[p]!, e) <= 0) break
+      h[i] = h[p]!
+      i = p
+    }
+    h[i] = e
+    return e
+  }
+
+  /** peek returns the next event without removing it. */
+  peek(): SimEvent | undefined {
+    return this.#heap[0]
+  }
+
+  /** pop removes and returns the next event. */
+  pop(): SimEvent | undefined {
+    const h = this.#heap
+    const top = h[0]
+    const last = h.pop()
+    if (top === undefined || last === undefined || h.length === 0) return top
+    let i = 0
+    const n = h.length
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= n) break
+      const r = l + 1
+      const c = r < n && compareEvents(h[r]!, h[l]!) < 0 ? r : l
+      if (compareEvents(last, h[c]!) <= 0) break
+      h[i] = h[c]!
+      i = c
+    }
+    h[i] = last
+    return top
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * @module One simulated instance: an engine plus the router-side accounting, exposed to policies
+ * as a live, read-only `InstanceView` (getters over engine state, so routing a request allocates
+ * nothing per instance).
+ */
+import { Engine, type EngineListener } from '../engine/engine.js'
+import { createIterationModel } from '../perf/iteration.js'
+import type { InstanceView } from '../policy/types.js'
+import type { InstancePlan } from './fleet.js'
+
+/** SimInstance is an engine with its routing state. */
+export class SimInstance implements InstanceView {
+  readonly id: number
+  readonly name: string
+  readonly group: string
+  readonly model: string
+  readonly plan: InstancePlan
+  readonly engine: Engine
+  ready = true
+  draining = false
+  /** Requests routed here and not finished. */
+  outstanding = 0
+  /** A Kick event is queued for this instance. */
+  kickPending = false
+  /** Counter values at the last timeline update, for per-bucket deltas. */
+  lastGenerated = 0
+  lastComputed = 0
+
+  constructor(id: number, plan: InstancePlan, listener: EngineListener) {
+    this.id = id
+    this.name = plan.name
+    this.group = plan.group
+    this.model = plan.deployment.model.id
+    this.plan = plan
+    this.engine = new Engine(
+      plan.engine,
+      createIterationModel(plan.deployment),
+      plan.numBlocks,
+      listener,
+    )
+  }
+
+  get running(): number {
+    return this.engine.numRunning
+  }
+  get waiting(): number {
+    return this.engine.numWaiting
+  }
+  get kvUsage(): number {
+    return this.engine.kvUsage
+  }
+  get kvBlocks(): number {
+    return this.engine.pool.numBlocks
+  }
+  get pendingPrefillTokens(): number {
+    return this.engine.pendingPrefillTokens
+  }
+}

@@ -1,0 +1,110 @@
+/** @module Conformance suite run over every registered router. */
+import { describe, expect, it } from 'vitest'
+import { createRouter, routerNames } from '../../src/policy/registry.js'
+import {
+  type FleetView,
+  isRoutable,
+  type RequestInfo,
+  type RoutingPolicy,
+} from '../../src/policy/types.js'
+import { createRng, type Rng } from '../../src/util/rng.js'
+import { chainedBlocks, deepFreeze, makeFleet, makeRequest, randomFleet } from './fleet-fixture.js'
+
+/** randomRequest makes a request with 0–40 blocks from one of 50 shared prefixes. */
+function randomRequest(rng: Rng, id: number): RequestInfo {
+  const blocks = Math.floor(rng() * 41)
+  return makeRequest(id, chainedBlocks(Math.floor(rng() * 50), blocks))
+}
+
+/** scenario yields a reproducible stream of (request, view) pairs, changing fleet size now and then. */
+function* scenario(seed: number, steps: number): Generator<[RequestInfo, FleetView]> {
+  const rng = createRng(seed)
+  let size = 8
+  for (let i = 0; i < steps; i++) {
+    if (i % 50 === 0) size = 1 + Math.floor(rng() * 12)
+    yield [randomRequest(rng, i), randomFleet(rng, size)]
+  }
+}
+
+function ctx(rng: Rng, now = 0) {
+  return { now, rng }
+}
+
+function runRoutingConformance(name: string, create: () => RoutingPolicy): void {
+  describe(`router conformance: ${name}`, () => {
+    it('is named by its registry key', () => {
+      expect(create().name).toBe(name)
+    })
+
+    it('never picks an unready or draining instance, and returns a valid index', () => {
+      const policy = create()
+      const rng = createRng(7)
+      let picks = 0
+      for (const [req, view] of scenario(1, 2000)) {
+        const id = policy.pick(req, view, ctx(rng))
+        if (view.instances.some(isRoutable)) {
+          expect(id).toBeDefined()
+          picks++
+        }
+        if (id === undefined) continue
+        expect(Number.isInteger(id)).toBe(true)
+        expect(id).toBeGreaterThanOrEqual(0)
+        expect(id).toBeLessThan(view.instances.length)
+        const inst = view.instances[id]!
+        expect(inst.id).toBe(id)
+        expect(inst.ready).toBe(true)
+        expect(inst.draining).toBe(false)
+      }
+      expect(picks).toBeGreaterThan(1000)
+    })
+
+    it('gives the same picks for the same seed', () => {
+      const a = create()
+      const b = create()
+      const rngA = createRng(42)
+      const rngB = createRng(42)
+      const picksA: (number | undefined)[] = []
+      const picksB: (number | undefined)[] = []
+      for (const [req, view] of scenario(3, 1000)) picksA.push(a.pick(req, view, ctx(rngA)))
+      for (const [req, view] of scenario(3, 1000)) picksB.push(b.pick(req, view, ctx(rngB)))
+      expect(picksA).toEqual(picksB)
+    })
+
+    it('does not mutate the view or the request', () => {
+      const policy = create()
+      const rng = createRng(9)
+      for (const [req, view] of scenario(5, 300)) {
+        const before = structuredClone({ req, instances: view.instances })
+        deepFreeze(req)
+        deepFreeze(view)
+        expect(() => policy.pick(req, view, ctx(rng))).not.toThrow()
+        expect({ req, instances: view.instances }).toEqual(before)
+      }
+    })
+
+    it('returns undefined for an empty fleet or one with nothing routable', () => {
+      const policy = create()
+      const rng = createRng(1)
+      const req = makeRequest(0, chainedBlocks(1, 40))
+      expect(policy.pick(req, makeFleet([]), ctx(rng))).toBeUndefined()
+      const none = makeFleet([
+        { ready: false },
+        { draining: true },
+        { ready: false, draining: true },
+      ])
+      expect(policy.pick(req, none, ctx(rng))).toBeUndefined()
+      expect(policy.pick(makeRequest(1), none, ctx(rng))).toBeUndefined()
+      // And it recovers when an instance becomes routable again.
+      const one = makeFleet([{ ready: false }, { draining: true }, {}])
+      expect(policy.pick(req, one, ctx(rng))).toBe(2)
+    })
+  })
+}
+
+describe('router registry', () => {
+  it('has routers', () => {
+    expect(routerNames.length).toBeGreaterThan(0)
+  })
+})
+
+for (const name of routerNames) runRoutingConformance(name, () => createRouter(name))
