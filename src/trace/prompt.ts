@@ -2,13 +2,15 @@
  * @module Prompt block hashes: turn a prompt's content segments into the chained hashes of its
  * full KV blocks, the keys of automatic prefix caching.
  */
-import { chainHash, ROOT_HASH } from '../util/hash.js'
+import { highWord, joinLanes, LANE_SEEDS, lowWord, mix32, ROOT_HASH } from '../util/hash.js'
 import type { PromptSegment } from './types.js'
 
 /**
  * blockHashes returns one chained hash per *full* block of the prompt (a trailing partial block is
- * never cached, as in vLLM). A block that spans two segments hashes both pieces, so a shared
- * 512-token Mooncake block maps onto 32 shared 16-token blocks.
+ * never cached, as in vLLM). Each block's hash absorbs its parent's hash and, for every segment
+ * piece the block spans, the segment key, the offset in the segment and the piece length; so a
+ * shared 512-token Mooncake block maps onto 32 shared 16-token blocks. This runs for every
+ * request the simulator replays, so it works on the two 32-bit lanes directly.
  */
 export function blockHashes(
   segments: ReadonlyArray<PromptSegment>,
@@ -19,26 +21,53 @@ export function blockHashes(
   for (const s of segments) total += s.tokens
   const n = Math.min(Math.floor(total / blockSize), maxBlocks)
   const out = new Float64Array(n)
-  let parent = ROOT_HASH
+  let lo = lowWord(ROOT_HASH)
+  let hi = highWord(ROOT_HASH)
   let seg = 0
   let segOffset = 0
+  let kLo = 0
+  let kHi = 0
+  if (n > 0) {
+    kLo = lowWord(segments[0]!.key)
+    kHi = highWord(segments[0]!.key)
+  }
   for (let b = 0; b < n; b++) {
     let need = blockSize
-    let h = parent
+    let l = mix32(LANE_SEEDS[0], lo ^ hi)
+    let h = mix32(LANE_SEEDS[1], hi ^ Math.imul(lo, 0x2545f491))
     while (need > 0) {
       const s = segments[seg]!
       const take = Math.min(need, s.tokens - segOffset)
-      // Content word: which segment, where in it, how much of it.
-      h = chainHash(h, chainHash(s.key, segOffset * 65536 + take))
+      l = mix32(mix32(mix32(l, kLo), kHi ^ segOffset), take)
+      h = mix32(mix32(mix32(h, kHi ^ take), kLo), segOffset)
       need -= take
       segOffset += take
       if (segOffset === s.tokens) {
         seg++
         segOffset = 0
+        const next = segments[seg]
+        if (next) {
+          kLo = lowWord(next.key)
+          kHi = highWord(next.key)
+        }
       }
     }
-    out[b] = h
-    parent = h
+    out[b] = joinLanes(l, h)
+    lo = l
+    hi = h
   }
   return out
+}
+
+/**
+ * shareableTokens counts the leading prompt tokens whose content comes from the trace's shared
+ * keys (≥ 0): only blocks inside that run can ever match another request's blocks.
+ */
+export function shareableTokens(segments: ReadonlyArray<PromptSegment>): number {
+  let n = 0
+  for (const s of segments) {
+    if (s.key < 0) break
+    n += s.tokens
+  }
+  return n
 }
