@@ -8,6 +8,8 @@
  * the hot path.
  */
 
+import { HashIndex } from './hash-index.js'
+
 const NONE = -1
 
 /** BlockPool owns `numBlocks` KV blocks of one engine. */
@@ -15,12 +17,13 @@ export class BlockPool {
   readonly numBlocks: number
   #refCount: Int32Array
   #hash: Float64Array
+  #gen: Int32Array
   #prev: Int32Array
   #next: Int32Array
   #head = NONE
   #tail = NONE
   #numFree = 0
-  #cached = new Map<number, number>()
+  #cached: HashIndex
   #evictions = 0
 
   constructor(numBlocks: number) {
@@ -30,8 +33,10 @@ export class BlockPool {
     this.numBlocks = numBlocks
     this.#refCount = new Int32Array(numBlocks)
     this.#hash = new Float64Array(numBlocks).fill(NONE)
+    this.#gen = new Int32Array(numBlocks)
     this.#prev = new Int32Array(numBlocks)
     this.#next = new Int32Array(numBlocks)
+    this.#cached = new HashIndex(numBlocks)
     for (let b = 0; b < numBlocks; b++) this.#pushTail(b)
   }
 
@@ -62,7 +67,15 @@ export class BlockPool {
 
   /** lookup returns the block caching `hash`, or -1. */
   lookup(hash: number): number {
-    return this.#cached.get(hash) ?? NONE
+    return this.#cached.get(hash)
+  }
+
+  /**
+   * generation counts how often a block was handed out: a freed block whose generation is
+   * unchanged still holds the KV it held when freed.
+   */
+  generation(block: number): number {
+    return this.#gen[block]!
   }
 
   /** allocate takes the least recently freed block, evicting its cached hash; -1 when none. */
@@ -70,10 +83,11 @@ export class BlockPool {
     const b = this.#head
     if (b === NONE) return NONE
     this.#unlink(b)
+    this.#gen[b]!++
     const h = this.#hash[b]!
     if (h !== NONE) {
       // Only drop the mapping if it still points here (a duplicate may have replaced it).
-      if (this.#cached.get(h) === b) this.#cached.delete(h)
+      this.#cached.deleteIf(h, b)
       this.#hash[b] = NONE
       this.#evictions++
     }
@@ -100,9 +114,7 @@ export class BlockPool {
    */
   register(block: number, hash: number): void {
     if (this.#hash[block] !== NONE) return
-    if (this.#cached.has(hash)) return
-    this.#hash[block] = hash
-    this.#cached.set(hash, block)
+    if (this.#cached.insertIfAbsent(hash, block)) this.#hash[block] = hash
   }
 
   /** checkInvariants verifies the free queue against the reference counts (tests only: O(n)). */
@@ -117,7 +129,7 @@ export class BlockPool {
     let zero = 0
     for (let b = 0; b < this.numBlocks; b++) if (this.#refCount[b] === 0) zero++
     if (zero !== n) throw new Error(`${zero} blocks unreferenced but ${n} on free queue`)
-    for (const [h, b] of this.#cached) {
+    for (const [h, b] of this.#cached.entries()) {
       if (this.#hash[b] !== h) throw new Error(`cache maps ${h} to block ${b} holding another hash`)
     }
   }

@@ -123,6 +123,38 @@ describe('Engine', () => {
     expect(victim.maxItl).toBeGreaterThan(victim === a ? b.maxItl : a.maxItl)
   })
 
+  it('a resumed request reuses its own surviving blocks, exactly as a hash lookup would', () => {
+    const resumeHits = (shareable: boolean) => {
+      const { engine } = makeEngine(30, { maxNumBatchedTokens: 4096 })
+      const mk = (id: number) => {
+        const hashes = blockHashes([{ key: uniqueKey(id), tokens: 160 }], 16)
+        return new Sequence({
+          id,
+          arrival: 0,
+          promptTokens: 160,
+          outputTokens: 200,
+          blockHashes: hashes,
+          shareableBlocks: shareable ? hashes.length : 0,
+        })
+      }
+      const a = mk(1)
+      const b = mk(2)
+      engine.add(a)
+      engine.add(b)
+      run(engine)
+      expect(b.preemptions).toBeGreaterThan(0)
+      return {
+        hit: b.hitTokens,
+        prefixHits: engine.counters.prefixHits,
+        it: engine.counters.iterations,
+      }
+    }
+    const viaHashes = resumeHits(true)
+    const viaIdentity = resumeHits(false)
+    expect(viaHashes.hit).toBeGreaterThan(0)
+    expect(viaIdentity).toEqual(viaHashes)
+  })
+
   it('reuses cached prefix blocks and counts hits in tokens', () => {
     const { engine } = makeEngine(1000)
     const a = seq(1, 1000, 2, 42, 512)

@@ -76,6 +76,8 @@ export class Engine {
   #inFlight = false
   #stepStart = 0
   #pendingPrefill = 0
+  /** Blocks found by the last prefix lookup (reused across admissions). */
+  #hitScratch: number[] = []
 
   constructor(
     config: EngineConfig,
@@ -162,6 +164,7 @@ export class Engine {
     this.#schedCount = 0
     let budget = cfg.maxNumBatchedTokens
     const threshold = cfg.longPrefillTokenThreshold
+    const bs = cfg.blockSize
     let preempted = false
 
     // 1. Running requests, in admission order.
@@ -171,6 +174,17 @@ export class Engine {
       let n = seq.tokensToCompute
       if (threshold > 0 && n > threshold) n = threshold
       if (n > budget) n = budget
+      // Fast path, most sequences of most steps: one decode token that fits the last block.
+      if (
+        n === 1 &&
+        seq.numComputed < seq.blocks.length * bs &&
+        seq.registered >= seq.blockHashes.length
+      ) {
+        this.#schedule(seq, 1)
+        budget -= 1
+        i++
+        continue
+      }
       let scheduled = true
       while (!this.#allocateSlots(seq, n)) {
         // Out of blocks: preempt the most recently admitted request (vLLM v1's FCFS choice).
@@ -301,16 +315,30 @@ export class Engine {
     const pool = this.pool
     const bs = cfg.blockSize
     const total = seq.promptTokens + seq.generated
+    const hitBlocks = this.#hitScratch
     let hit = 0
     let evictable = 0
     if (cfg.enablePrefixCaching) {
       // At least one token must be computed to sample from, so a full hit stops a block short.
       const maxHit = Math.min(seq.blockHashes.length, Math.floor((total - 1) / bs))
-      while (hit < maxHit) {
+      const shareable = Math.min(seq.shareableBlocks, maxHit)
+      while (hit < shareable) {
         const b = pool.lookup(seq.blockHashes[hit]!)
         if (b < 0) break
         if (pool.refCount(b) === 0) evictable++
-        hit++
+        hitBlocks[hit++] = b
+      }
+      // A resumed request finds its own unshareable blocks where vLLM's hash lookup would:
+      // still cached unless the free queue handed them out since.
+      const own = seq.ownBlocks
+      if (own && hit === seq.shareableBlocks) {
+        const gens = seq.ownGens!
+        for (let j = 0; j < own.length && hit < maxHit; j++) {
+          const b = own[j]!
+          if (pool.refCount(b) !== 0 || pool.generation(b) !== gens[j]) break
+          evictable++
+          hitBlocks[hit++] = b
+        }
       }
     }
     const hitTokens = hit * bs
@@ -323,11 +351,13 @@ export class Engine {
     // Touching a free cached block takes it off the free queue, so it cannot also be allocated.
     if (needed > pool.numFree - evictable) return 0
     for (let i = 0; i < hit; i++) {
-      const b = pool.lookup(seq.blockHashes[i]!)
+      const b = hitBlocks[i]!
       pool.touch(b)
       seq.blocks.push(b)
     }
     seq.registered = hit
+    seq.ownBlocks = undefined
+    seq.ownGens = undefined
     seq.numComputed = hitTokens
     seq.hitTokens = hitTokens
     this.counters.prefixQueries += total
@@ -352,7 +382,8 @@ export class Engine {
     }
     if (this.config.enablePrefixCaching) {
       const full = Math.min(Math.floor(upTo / bs), seq.blockHashes.length)
-      for (let i = seq.registered; i < full; i++) {
+      const hashed = Math.min(full, seq.shareableBlocks)
+      for (let i = seq.registered; i < hashed; i++) {
         this.pool.register(seq.blocks[i]!, seq.blockHashes[i]!)
       }
       if (full > seq.registered) seq.registered = full
@@ -363,6 +394,11 @@ export class Engine {
   /** preempt frees a running request's blocks and puts it back at the head of the queue. */
   #preempt(seq: Sequence): void {
     const before = remainingPrefill(seq)
+    if (this.config.enablePrefixCaching && seq.registered > seq.shareableBlocks) {
+      const own = seq.blocks.slice(seq.shareableBlocks, seq.registered)
+      seq.ownBlocks = own
+      seq.ownGens = own.map((b) => this.pool.generation(b))
+    }
     this.#releaseBlocks(seq)
     seq.numComputed = 0
     seq.status = SeqStatus.Waiting

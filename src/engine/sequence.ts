@@ -15,6 +15,12 @@ export interface SequenceInit {
   readonly outputTokens: number
   /** Chained hashes of the prompt's full blocks at the engine's block size. */
   readonly blockHashes: ArrayLike<number>
+  /**
+   * Leading blocks whose content other requests may share (default: all). Blocks after the first
+   * content unique to this request can only ever be hit by this request itself after a
+   * preemption, so the engine tracks those by block identity instead of hashing them.
+   */
+  readonly shareableBlocks?: number
 }
 
 /**
@@ -27,6 +33,7 @@ export class Sequence {
   readonly promptTokens: number
   readonly outputTokens: number
   readonly blockHashes: ArrayLike<number>
+  readonly shareableBlocks: number
   status: SeqStatus = SeqStatus.Waiting
   /** Tokens whose KV is computed (prefix hits included). */
   numComputed = 0
@@ -46,6 +53,12 @@ export class Sequence {
   finishedAt = -1
   /** Largest gap between two consecutive output tokens (preemption stalls show up here). */
   maxItl = 0
+  /**
+   * After a preemption: the freed blocks holding this request's own (unshareable) full prompt
+   * blocks, with the pool generation each had, so a resume can reuse those not yet reallocated.
+   */
+  ownBlocks: number[] | undefined = undefined
+  ownGens: number[] | undefined = undefined
   /** Opaque slot for the driver (e.g. the simulator's routing record or a stream). */
   tag: unknown = undefined
 
@@ -55,6 +68,10 @@ export class Sequence {
     this.promptTokens = init.promptTokens
     this.outputTokens = init.outputTokens
     this.blockHashes = init.blockHashes
+    this.shareableBlocks = Math.min(
+      init.shareableBlocks ?? init.blockHashes.length,
+      init.blockHashes.length,
+    )
   }
 
   /** totalTokens is the context the engine knows: prompt plus sampled output. */
