@@ -25,7 +25,7 @@ export interface GroupSpec {
 export interface FleetSpec {
   readonly name: string
   readonly groups: ReadonlyArray<GroupSpec>
-  readonly slo?: { readonly ttft_s?: number; readonly tpot_s?: number }
+  readonly slo?: { readonly ttft_s?: number | undefined; readonly tpot_s?: number | undefined }
 }
 
 /** InstancePlan is one concrete instance to simulate. */

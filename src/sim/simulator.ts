@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import type { Sequence } from '../engine/sequence.js'
 import { Sequence as Seq } from '../engine/sequence.js'
 import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../policy/types.js'
-import { blockHashes } from '../trace/prompt.js'
+import { blockHashes, shareableTokens } from '../trace/prompt.js'
 import type { TraceRequest, TraceSource } from '../trace/types.js'
 import { createRng } from '../util/rng.js'
 import { EventKind, EventQueue } from './event-queue.js'
@@ -115,6 +115,7 @@ export async function simulate(
       promptTokens: Math.max(1, r.inputTokens),
       outputTokens: Math.max(1, r.outputTokens),
       blockHashes: bs === ROUTER_BLOCK_SIZE ? hashes : blockHashes(r.segments, bs),
+      shareableBlocks: Math.floor(shareableTokens(r.segments) / bs),
     })
     seq.tag = inst
     if (inst.engine.add(seq) !== undefined) {

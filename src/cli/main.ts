@@ -1,0 +1,47 @@
+/**
+ * @module The `flotilla` command line: one file per command; this file wires them and maps
+ * errors to exit codes (2 = the user's input, one line, no stack; 1 = our bug, with a stack).
+ */
+import { Command, CommanderError } from 'commander'
+import { UsageError } from '../util/errors.js'
+import { policiesCommand } from './policies.js'
+import { simulateCommand } from './simulate.js'
+import { VERSION } from './version.js'
+
+/** main runs the CLI on `argv` (process.argv form) and resolves to the exit code. */
+export async function main(argv: ReadonlyArray<string>): Promise<number> {
+  let pending: (() => Promise<number>) | undefined
+  const done = (run: () => Promise<number>): void => {
+    pending = run
+  }
+  const program = new Command('flotilla')
+    .description('Control plane and digital twin for AI inference fleets.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith('error:') ? `flotilla: ${s}` : s),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+  for (const cmd of [simulateCommand(done), policiesCommand(done)]) {
+    program.addCommand(cmd.exitOverride().configureOutput(program.configureOutput()))
+  }
+  try {
+    await program.parseAsync([...argv])
+    if (!pending) {
+      program.outputHelp()
+      return 0
+    }
+    return await pending()
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      return err.exitCode === 0 ? 0 : 2
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`flotilla: ${err.message}\n`)
+      return 2
+    }
+    throw err
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * @module Fleet files: YAML validated with a schema at the edge; every error names the file, the
+ * line and the key.
+ */
+import { readFile } from 'node:fs/promises'
+import { isNode, LineCounter, parseDocument } from 'yaml'
+import { z } from 'zod'
+import { dtypes } from '../catalog/index.js'
+import { UsageError } from '../util/errors.js'
+import type { FleetSpec, GroupSpec } from './fleet.js'
+
+const positiveInt = z.number().int().positive()
+
+const engineSchema = z
+  .object({
+    max_num_seqs: positiveInt,
+    max_num_batched_tokens: positiveInt,
+    block_size: z.union([z.literal(8), z.literal(16), z.literal(32)]),
+    enable_prefix_caching: z.boolean(),
+    max_model_len: positiveInt,
+    long_prefill_token_threshold: z.number().int().nonnegative(),
+    gpu_memory_utilization: z.number().gt(0).max(1),
+  })
+  .partial()
+  .strict()
+
+const groupSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    gpu: z.string(),
+    model: z.string(),
+    tp: positiveInt.default(1),
+    count: positiveInt.default(1),
+    dtype: z.enum(dtypes as [string, ...string[]]).default('bf16'),
+    price_per_gpu_hour: z.number().nonnegative().optional(),
+    engine: engineSchema.optional(),
+  })
+  .strict()
+
+const fleetSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    slo: z
+      .object({ ttft_s: z.number().positive(), tpot_s: z.number().positive() })
+      .partial()
+      .strict()
+      .optional(),
+    groups: z.array(groupSchema).min(1),
+  })
+  .strict()
+
+type EngineYaml = z.infer<typeof engineSchema>
+
+function engineFromYaml(e: EngineYaml | undefined): GroupSpec['engine'] {
+  if (!e) return undefined
+  const out: Record<string, unknown> = {}
+  if (e.max_num_seqs !== undefined) out.maxNumSeqs = e.max_num_seqs
+  if (e.max_num_batched_tokens !== undefined) out.maxNumBatchedTokens = e.max_num_batched_tokens
+  if (e.block_size !== undefined) out.blockSize = e.block_size
+  if (e.enable_prefix_caching !== undefined) out.enablePrefixCaching = e.enable_prefix_caching
+  if (e.max_model_len !== undefined) out.maxModelLen = e.max_model_len
+  if (e.long_prefill_token_threshold !== undefined) {
+    out.longPrefillTokenThreshold = e.long_prefill_token_threshold
+  }
+  if (e.gpu_memory_utilization !== undefined) out.gpuMemoryUtilization = e.gpu_memory_utilization
+  return out as GroupSpec['engine']
+}
+
+/** parseFleetYaml validates fleet YAML text; `file` names the source in errors. */
+export function parseFleetYaml(text: string, file: string): FleetSpec {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+  const lineOf = (offset: number | undefined): number =>
+    offset === undefined ? 1 : lines.linePos(offset).line
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!
+    throw new UsageError(`${file}:${lineOf(e.pos[0])}: invalid YAML: ${e.message.split('\n')[0]}`)
+  }
+  const parsed = fleetSchema.safeParse(doc.toJS())
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+    // Point at the deepest node that exists on the path.
+    let line = 1
+    for (let k = path.length; k >= 0; k--) {
+      const node = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true)
+      if (isNode(node) && node.range) {
+        line = lineOf(node.range[0])
+        break
+      }
+    }
+    const key = path.length > 0 ? path.join('.') : '(top level)'
+    throw new UsageError(`${file}:${line}: ${key}: ${issue.message}`)
+  }
+  const f = parsed.data
+  const groups: GroupSpec[] = f.groups.map((g, i) => {
+    const engine = engineFromYaml(g.engine)
+    return {
+      name: g.name ?? `group${i}`,
+      gpu: g.gpu,
+      model: g.model,
+      tp: g.tp,
+      count: g.count,
+      dtype: g.dtype as GroupSpec['dtype'],
+      ...(engine ? { engine } : {}),
+      ...(g.price_per_gpu_hour !== undefined ? { pricePerGpuHour: g.price_per_gpu_hour } : {}),
+    }
+  })
+  const name = f.name ?? file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')
+  return { name, groups, ...(f.slo ? { slo: f.slo } : {}) }
+}
+
+/** loadFleetFile reads and validates a fleet YAML file. */
+export async function loadFleetFile(file: string): Promise<FleetSpec> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new UsageError(`--fleet: cannot read ${file} (${code ?? 'error'})`)
+  }
+  return parseFleetYaml(text, file)
+}
