@@ -191,7 +191,7 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
     .option('--gpu <id>', `GPU for a homogeneous fleet (${gpuIds.join(', ')})`, 'h100-80g')
     .option('--model <id>', `model (${modelIds.join(', ')})`, 'llama-3.1-8b')
     .option('--tp <n>', 'tensor-parallel GPUs per instance', '1')
-    .option('--instances <n>', 'number of instances', '2')
+    .option('--instances <n>', 'number of instances', '4')
     .option(
       '--dtype <dtype>',
       `weights, activations and KV precision (${dtypes.join(', ')})`,
@@ -213,6 +213,15 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
     .option('--quiet', 'no progress bar')
     .action(function simulateAction(this: Command) {
       const flags = this.opts<SimulateFlags>()
-      done(() => runSimulate(flags, process.argv.slice(2)))
+      const shorthand = ['gpu', 'model', 'tp', 'instances', 'dtype'].filter(
+        (k) => this.getOptionValueSource(k) === 'cli',
+      )
+      done(() => {
+        if (flags.fleet && shorthand.length > 0) {
+          const names = shorthand.map((k) => `--${k}`).join(', ')
+          throw new UsageError(`--fleet describes the fleet; drop ${names} or drop --fleet`)
+        }
+        return runSimulate(flags, process.argv.slice(2))
+      })
     })
 }

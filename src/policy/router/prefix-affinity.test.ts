@@ -21,10 +21,10 @@ describe('prefix-affinity', () => {
     const view = fleetOf(8, () => ({ outstanding: 3 }))
     const policy = createPrefixAffinity()
     for (let seed = 0; seed < 50; seed++) {
-      const first = policy.pick(makeRequest(seed, chainedBlocks(seed, 40)), view, ctx)
+      const first = policy.pick(makeRequest(seed, chainedBlocks(seed, 80)), view, ctx)
       for (let i = 0; i < 5; i++) {
-        // Same first 32 blocks, different tail (and a fresh policy agrees too).
-        const tail = [...chainedBlocks(seed, 32), ...chainedBlocks(1000 + i, 10)]
+        // Same first 64 blocks, different tail (and a fresh policy agrees too).
+        const tail = [...chainedBlocks(seed, 64), ...chainedBlocks(1000 + i, 10)]
         expect(policy.pick(makeRequest(i, tail), view, ctx)).toBe(first)
         expect(createPrefixAffinity().pick(makeRequest(i, tail), view, ctx)).toBe(first)
       }
@@ -39,7 +39,7 @@ describe('prefix-affinity', () => {
     expect(short.pick(makeRequest(0, blocks), view, ctx)).toBe(
       short.pick(keyRequest(blocks[1]!), view, ctx),
     )
-    // A 5-block prompt under the default 32 keys on its 5th block.
+    // A 5-block prompt under the default 64 keys on its 5th block.
     const five = chainedBlocks(9, 5)
     const policy = createPrefixAffinity()
     expect(policy.pick(makeRequest(0, five), view, ctx)).toBe(

@@ -11,7 +11,12 @@ import { leastOutstanding } from './routable.js'
  * `virtualNodes` are integers ≥ 1, `loadFactor` is > 1 (at ≤ 1 an instance at the mean can spill).
  */
 export interface PrefixAffinityOptions {
-  /** Leading full blocks that form the key (default 32: 512 tokens at 16 tokens per block). */
+  /**
+   * Leading full blocks that form the key (default 64: 1,024 tokens at 16 tokens per block). Deep
+   * enough to pass a shared system prompt (every Mooncake request shares its first 512-token
+   * block, so a 32-block key sent the whole trace to one ring position), shallow enough that a
+   * conversation's short first turn and its longer follow-ups key alike.
+   */
   readonly prefixBlocks?: number
   /** Bounded-load factor c: spill when outstanding > c × (mean + 1) (default 1.25). */
   readonly loadFactor?: number
@@ -30,7 +35,7 @@ export interface PrefixAffinityOptions {
  * prompt with no full block has nothing to share and goes least-outstanding.
  */
 export function createPrefixAffinity(opts: PrefixAffinityOptions = {}): RoutingPolicy {
-  const prefixBlocks = opts.prefixBlocks ?? 32
+  const prefixBlocks = opts.prefixBlocks ?? 64
   const loadFactor = opts.loadFactor ?? 1.25
   const virtualNodes = opts.virtualNodes ?? 160
   // The ring is rebuilt only when the instance names (in id order) change.
