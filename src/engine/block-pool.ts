@@ -82,7 +82,12 @@ export class BlockPool {
   allocate(): number {
     const b = this.#head
     if (b === NONE) return NONE
-    this.#unlink(b)
+    // Pop the head (inline unlink: the head has no predecessor).
+    const n = this.#next[b]!
+    this.#head = n
+    if (n === NONE) this.#tail = NONE
+    else this.#prev[n] = NONE
+    this.#numFree--
     this.#gen[b]!++
     const h = this.#hash[b]!
     if (h !== NONE) {

@@ -77,6 +77,14 @@ describe('Engine', () => {
     expect(s.firstTokenAt).toBeGreaterThan(0)
     expect(s.finishedAt).toBeGreaterThan(s.firstTokenAt)
     expect(engine.pool.numFree).toBe(1000)
+    // Four near-equal decode steps (context grows by one token each): the gap summary gives
+    // the mean exactly, a max just above it and a variance near zero.
+    const mean = (s.lastTokenAt - s.firstTokenAt) / 4
+    expect(s.maxItl).toBeGreaterThanOrEqual(mean)
+    expect(s.maxItl).toBeLessThan(mean * 1.001)
+    const variance = s.itlSumSq / 4 - mean * mean
+    expect(variance).toBeGreaterThanOrEqual(-1e-15)
+    expect(variance).toBeLessThan(1e-6 * mean * mean)
   })
 
   it('chunks a long prompt by the token budget', () => {

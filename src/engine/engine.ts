@@ -237,6 +237,25 @@ export class Engine {
       const seq = this.#sched[k]!
       const n = this.#schedTokens[k]!
       this.#sched[k] = undefined as unknown as Sequence // drop the reference for GC
+      // Fast path: a plain decode step that does not finish the request. Prefill work is
+      // unchanged (zero before and after), so only the token bookkeeping runs.
+      if (
+        n === 1 &&
+        seq.generated > 0 &&
+        seq.numComputed + 1 === seq.promptTokens + seq.generated &&
+        seq.generated + 1 < seq.outputTokens
+      ) {
+        seq.numComputed++
+        seq.generated++
+        c.computedTokens++
+        c.generationTokens++
+        const gap = now - seq.lastTokenAt
+        if (gap > seq.maxItl) seq.maxItl = gap
+        seq.itlSumSq += gap * gap
+        seq.lastTokenAt = now
+        listener.onToken?.(seq, now)
+        continue
+      }
       const before = remainingPrefill(seq)
       seq.numComputed += n
       c.computedTokens += n
@@ -248,6 +267,7 @@ export class Engine {
         } else {
           const gap = now - seq.lastTokenAt
           if (gap > seq.maxItl) seq.maxItl = gap
+          seq.itlSumSq += gap * gap
         }
         seq.lastTokenAt = now
         listener.onToken?.(seq, now)

@@ -51,8 +51,13 @@ export class Sequence {
   firstTokenAt = -1
   lastTokenAt = -1
   finishedAt = -1
-  /** Largest gap between two consecutive output tokens (preemption stalls show up here). */
+  /**
+   * Inter-token gaps, summarised exactly: with n = generated − 1 gaps, their mean is
+   * (lastTokenAt − firstTokenAt)/n, their largest is maxItl (preemption stalls show up here) and
+   * their variance is itlSumSq/n − mean².
+   */
   maxItl = 0
+  itlSumSq = 0
   /**
    * After a preemption: the freed blocks holding this request's own (unshareable) full prompt
    * blocks, with the pool generation each had, so a resume can reuse those not yet reallocated.

@@ -2,7 +2,15 @@
  * @module Prompt block hashes: turn a prompt's content segments into the chained hashes of its
  * full KV blocks, the keys of automatic prefix caching.
  */
-import { highWord, joinLanes, LANE_SEEDS, lowWord, mix32, ROOT_HASH } from '../util/hash.js'
+import {
+  absorb,
+  finalise,
+  highWord,
+  joinLanes,
+  LANE_SEEDS,
+  lowWord,
+  ROOT_HASH,
+} from '../util/hash.js'
 import type { PromptSegment } from './types.js'
 
 /**
@@ -33,13 +41,15 @@ export function blockHashes(
   }
   for (let b = 0; b < n; b++) {
     let need = blockSize
-    let l = mix32(LANE_SEEDS[0], lo ^ hi)
-    let h = mix32(LANE_SEEDS[1], hi ^ Math.imul(lo, 0x2545f491))
+    // Two lanes absorb the same words in different orders from different seeds; each is
+    // finalised once per block.
+    let l = absorb(absorb(LANE_SEEDS[0], lo), hi)
+    let h = absorb(absorb(LANE_SEEDS[1], hi), lo)
     while (need > 0) {
       const s = segments[seg]!
       const take = Math.min(need, s.tokens - segOffset)
-      l = mix32(mix32(mix32(l, kLo), kHi ^ segOffset), take)
-      h = mix32(mix32(mix32(h, kHi ^ take), kLo), segOffset)
+      l = absorb(absorb(absorb(l, kLo), kHi), segOffset ^ (take << 24))
+      h = absorb(absorb(absorb(h, segOffset ^ (take << 24)), kLo), kHi)
       need -= take
       segOffset += take
       if (segOffset === s.tokens) {
@@ -52,6 +62,8 @@ export function blockHashes(
         }
       }
     }
+    l = finalise(l ^ blockSize)
+    h = finalise(h ^ b)
     out[b] = joinLanes(l, h)
     lo = l
     hi = h

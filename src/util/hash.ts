@@ -25,6 +25,26 @@ export function mix32(h: number, k: number): number {
   return h
 }
 
+/** absorb mixes one 32-bit word into a murmur3 state without finalising (the cheap body step). */
+export function absorb(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51)
+  k = (k << 15) | (k >>> 17)
+  k = Math.imul(k, 0x1b873593)
+  h ^= k
+  h = (h << 13) | (h >>> 19)
+  return (Math.imul(h, 5) + 0xe6546b64) | 0
+}
+
+/** finalise is murmur3's avalanche step. */
+export function finalise(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h
+}
+
 /** lowWord and highWord split a safe integer (possibly negative) into two 32-bit words. */
 export function lowWord(x: number): number {
   return (x % TWO32) | 0
