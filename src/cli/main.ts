@@ -20,9 +20,9 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith('error:') ? `flotilla: ${s}` : s),
+      // One line per usage error, with the pointer to --help on the same line.
+      outputError: (s, write) => write(`flotilla: ${s.trimEnd()} (see --help)\n`),
     })
-    .showHelpAfterError('(run with --help for usage)')
   for (const cmd of [simulateCommand(done), policiesCommand(done)]) {
     program.addCommand(cmd.exitOverride().configureOutput(program.configureOutput()))
   }

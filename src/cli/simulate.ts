@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Command, Option } from 'commander'
-import { dtypes, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
+import { dtypes, getGpu, getModel, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
 import type { EngineConfig } from '../engine/config.js'
 import { createRouter, routerNames } from '../policy/registry.js'
 import { createProgress } from '../report/progress.js'
@@ -83,14 +83,21 @@ function shorthandFleet(f: SimulateFlags): FleetSpec {
       : {}),
     enablePrefixCaching: f.prefixCaching,
   }
+  const gpu = getGpu(f.gpu, '--gpu')
+  const model = getModel(f.model, '--model')
+  const tp = parsePositiveInt('--tp', f.tp)
+  if (![1, 2, 4, 8].includes(tp)) throw new UsageError(`--tp: expected 1, 2, 4 or 8, got ${tp}`)
+  if (model.heads % tp !== 0) {
+    throw new UsageError(`--tp: ${tp} does not divide ${model.id}'s ${model.heads} attention heads`)
+  }
   return {
     name: 'cli',
     groups: [
       {
-        name: f.gpu,
-        gpu: f.gpu,
-        model: f.model,
-        tp: parsePositiveInt('--tp', f.tp),
+        name: gpu.id,
+        gpu: gpu.id,
+        model: model.id,
+        tp,
         count: parsePositiveInt('--instances', f.instances),
         dtype: parseDtype(f.dtype),
         engine,
@@ -112,7 +119,7 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
   const rateScale = parsePositive('--rate-scale', f.rateScale)
   const requests = f.requests ? parsePositiveInt('--requests', f.requests) : undefined
   const spec = f.fleet ? await loadFleetFile(f.fleet) : shorthandFleet(f)
-  const plans = planFleet(spec, f.fleet ?? 'fleet')
+  const plans = planFleet(spec, f.fleet ?? '--gpu/--model/--tp')
   const slo = {
     ttft_s: f.sloTtft
       ? parsePositive('--slo-ttft', f.sloTtft)

@@ -34,6 +34,7 @@ export function formatCompact(value: number): string {
   const abs = Math.abs(value)
   if (abs === 0) return '0'
   if (abs < 0.01) return value.toExponential(1)
+  if (Number.isInteger(value) && abs < 9999.5) return String(value)
   if (abs < 99.995) return value.toFixed(2)
   if (abs < 999.95) return value.toFixed(1)
   if (abs < 9999.5) return value.toFixed(0)

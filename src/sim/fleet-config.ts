@@ -80,6 +80,8 @@ export function parseFleetYaml(text: string, file: string): FleetSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+    // An unknown key is reported on its enclosing object: point at the key itself.
+    if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0])
     // Point at the deepest node that exists on the path.
     let line = 1
     for (let k = path.length; k >= 0; k--) {

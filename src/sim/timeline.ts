@@ -29,7 +29,8 @@ export class TimelineRecorder {
 
   constructor(instances: number, state: TimelineState, step = 1, maxBuckets = 2048) {
     this.#step = step
-    this.#maxBuckets = maxBuckets
+    // Coarsening merges buckets in pairs, so the budget must be even.
+    this.#maxBuckets = Math.max(2, maxBuckets + (maxBuckets % 2))
     this.#instances = instances
     this.#state = state
     this.#kv = Array.from({ length: instances }, () => [])

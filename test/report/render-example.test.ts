@@ -33,26 +33,37 @@ describe('example report', () => {
     }
   })
 
-  // Only for looking at: the extremes a real run can reach (64 instances, 8 runs; nothing
-  // completed; a single bucket), written beside the main example when a directory is given.
-  it.skipIf(process.env.FLOTILLA_REPORT_EXAMPLE_DIR === undefined)(
-    'writes the edge-case examples',
-    async () => {
-      const dir = process.env.FLOTILLA_REPORT_EXAMPLE_DIR ?? ''
-      const meta = { title: 'Edge cases (example data)', generatedBy: 'flotilla test' }
-      await writeReport(join(dir, 'large'), exampleRuns({ runs: 8, instances: 64 }), meta)
-      const one = exampleRuns({ runs: 1 })[0]!
-      const single = {
-        ...one,
-        timeline: {
-          ...one.timeline,
-          t: [0],
-          output_tok_s: [4000],
-          waiting: [3],
-          kv_usage: one.timeline.kv_usage.map((row) => row.slice(0, 1)),
-        },
-      }
-      await writeReport(join(dir, 'degenerate'), [emptyDetail('reject-all'), single], meta)
-    },
-  )
+  // The extremes a real run can reach (64 instances, 8 runs; nothing completed; a single
+  // bucket) must render; kept beside the main example when a directory is given.
+  it('writes the edge-case examples', async () => {
+    const keep = process.env.FLOTILLA_REPORT_EXAMPLE_DIR
+    const dir = keep ?? (await mkdtemp(join(tmpdir(), 'flotilla-report-edge-')))
+    const meta = { title: 'Edge cases (example data)', generatedBy: 'flotilla test' }
+    const large = await writeReport(
+      join(dir, 'large'),
+      exampleRuns({ runs: 8, instances: 64 }),
+      meta,
+    )
+    const one = exampleRuns({ runs: 1 })[0]!
+    const single = {
+      ...one,
+      timeline: {
+        ...one.timeline,
+        t: [0],
+        output_tok_s: [4000],
+        waiting: [3],
+        kv_usage: one.timeline.kv_usage.map((row) => row.slice(0, 1)),
+      },
+    }
+    const degenerate = await writeReport(
+      join(dir, 'degenerate'),
+      [emptyDetail('reject-all'), single],
+      meta,
+    )
+    const largeHtml = await readFile(large, 'utf8')
+    // One heatmap row label per instance per run.
+    expect(largeHtml.split('h100-63').length - 1).toBeGreaterThanOrEqual(8)
+    expect((await readFile(degenerate, 'utf8')).startsWith('<!doctype')).toBe(true)
+    if (keep === undefined) await rm(dir, { recursive: true, force: true })
+  })
 })
