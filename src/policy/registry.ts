@@ -41,7 +41,7 @@ const routerSummaries = {
   'least-kv': 'lowest KV-cache usage, then fewest in-flight requests',
   'power-of-two': 'less loaded of two random ready instances',
   'prefix-affinity':
-    'consistent hash of the first 64 prompt blocks, spilling to least-loaded above 1.25x mean load',
+    'consistent hash of the first 64 prompt blocks, spilling to least-loaded above 1.5x mean load',
 } satisfies Record<RouterName, string>
 
 /** routerNames lists the registered router names in registry order. */

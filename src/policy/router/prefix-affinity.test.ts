@@ -114,7 +114,7 @@ describe('prefix-affinity', () => {
     loads[low] = 1
     for (let i = 0; i < 8; i++) if (i !== target && i !== low) loads[i] = Math.max(loads[i]!, 2)
     const hot = fleetOf(8, (i) => ({ outstanding: loads[i]! }))
-    // mean = Σ/8 ≤ 5.5 → bound ≤ 1.25 × 6.5 = 8.1 < 10: spill.
+    // mean = Σ/8 ≤ 5.5 → bound ≤ 1.5 × 6.5 = 9.75 < 10: spill.
     expect(policy.pick(req, hot, ctx)).toBe(low)
     // Within the bound (target at the mean) it stays.
     const warm = fleetOf(8, () => ({ outstanding: 4 }))
