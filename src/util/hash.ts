@@ -9,22 +9,6 @@
 const TWO32 = 4294967296
 const HI_MASK = 0xfffff
 
-/** mix32 absorbs one 32-bit word into a murmur3-style state and finalises it. */
-export function mix32(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51)
-  k = (k << 15) | (k >>> 17)
-  k = Math.imul(k, 0x1b873593)
-  h ^= k
-  h = (h << 13) | (h >>> 19)
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h
-}
-
 /** absorb mixes one 32-bit word into a murmur3 state without finalising (the cheap body step). */
 export function absorb(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51)
@@ -43,6 +27,11 @@ export function finalise(h: number): number {
   h = Math.imul(h, 0xc2b2ae35)
   h ^= h >>> 16
   return h
+}
+
+/** mix32 absorbs one 32-bit word into a murmur3-style state and finalises it. */
+export function mix32(h: number, k: number): number {
+  return finalise(absorb(h, k))
 }
 
 /** lowWord and highWord split a safe integer (possibly negative) into two 32-bit words. */
