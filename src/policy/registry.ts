@@ -6,9 +6,11 @@ import { createPowerOfTwo } from './router/power-of-two.js'
 import { createPrefixAffinity } from './router/prefix-affinity.js'
 import { createRandom } from './router/random.js'
 import { createRoundRobin } from './router/round-robin.js'
+import { createWeighted } from './router/weighted.js'
 import type { RoutingPolicy } from './types.js'
 
 export type { PrefixAffinityOptions } from './router/prefix-affinity.js'
+export type { WeightedOptions } from './router/weighted.js'
 
 /**
  * routingPolicies maps each router name to its factory. Every factory takes its options as an
@@ -21,6 +23,7 @@ export const routingPolicies = {
   'least-kv': createLeastKv,
   'power-of-two': createPowerOfTwo,
   'prefix-affinity': createPrefixAffinity,
+  weighted: createWeighted,
 } satisfies Record<string, (opts?: never) => RoutingPolicy>
 
 /** RouterName is a registered router's name. */
@@ -42,6 +45,8 @@ const routerSummaries = {
   'power-of-two': 'less loaded of two random ready instances',
   'prefix-affinity':
     'consistent hash of the first 64 prompt blocks, spilling to least-loaded above 1.5x mean load',
+  weighted:
+    'min-max normalised scores, prefix-cache match : in-flight queue : KV usage weighted 2:2:1',
 } satisfies Record<RouterName, string>
 
 /** routerNames lists the registered router names in registry order. */

@@ -48,6 +48,7 @@ const ROUTERS = [
   'least-kv',
   'power-of-two',
   'prefix-affinity',
+  'weighted',
 ]
 
 const isInt = (x: unknown): boolean => Number.isSafeInteger(x)
@@ -289,7 +290,7 @@ describe('flotilla simulate: usage errors exit 2 with one line', () => {
 })
 
 describe('flotilla policies', () => {
-  it('--json lists the six routers as {kind, name, summary}', () => {
+  it('--json lists every router as {kind, name, summary}', () => {
     const r = flotilla('policies', '--json')
     expect(r.code, r.stderr).toBe(0)
     const list = JSON.parse(r.stdout) as Array<Record<string, unknown>>
