@@ -3,10 +3,10 @@
  * line and the key.
  */
 import { readFile } from 'node:fs/promises'
-import { isNode, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { dtypes } from '../catalog/index.js'
 import { UsageError } from '../util/errors.js'
+import { parseYamlWithSchema } from '../util/yaml-schema.js'
 import type { FleetSpec, GroupSpec } from './fleet.js'
 
 const positiveInt = z.number().int().positive()
@@ -68,33 +68,7 @@ function engineFromYaml(e: EngineYaml | undefined): GroupSpec['engine'] {
 
 /** parseFleetYaml validates fleet YAML text; `file` names the source in errors. */
 export function parseFleetYaml(text: string, file: string): FleetSpec {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
-  const lineOf = (offset: number | undefined): number =>
-    offset === undefined ? 1 : lines.linePos(offset).line
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!
-    throw new UsageError(`${file}:${lineOf(e.pos[0])}: invalid YAML: ${e.message.split('\n')[0]}`)
-  }
-  const parsed = fleetSchema.safeParse(doc.toJS())
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
-    // An unknown key is reported on its enclosing object: point at the key itself.
-    if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0])
-    // Point at the deepest node that exists on the path.
-    let line = 1
-    for (let k = path.length; k >= 0; k--) {
-      const node = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true)
-      if (isNode(node) && node.range) {
-        line = lineOf(node.range[0])
-        break
-      }
-    }
-    const key = path.length > 0 ? path.join('.') : '(top level)'
-    throw new UsageError(`${file}:${line}: ${key}: ${issue.message}`)
-  }
-  const f = parsed.data
+  const f = parseYamlWithSchema(fleetSchema, text, file)
   const groups: GroupSpec[] = f.groups.map((g, i) => {
     const engine = engineFromYaml(g.engine)
     return {
