@@ -1,0 +1,157 @@
+/**
+ * @module The gateway's YAML config (`flotilla serve --config FILE.yaml`): DESIGN.md's minimal
+ * form plus the knobs a production gateway needs, every one defaulted and validated here, at the
+ * edge, so the gateway and its policies only ever see checked values.
+ */
+import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { isRouterName, routerNames } from '../policy/registry.js'
+import { UsageError } from '../util/errors.js'
+import { parseYamlWithSchema } from '../util/yaml-schema.js'
+
+const positive = z.number().positive()
+const positiveInt = z.number().int().positive()
+const weight = z.number().nonnegative()
+
+const routerSchema = z.union([
+  z.string().refine(isRouterName, { message: `unknown router (valid: ${routerNames.join(', ')})` }),
+  z
+    .object({
+      weighted: z
+        .object({ prefix: weight, queue: weight, kv: weight })
+        .partial()
+        .strict()
+        .refine((w) => Object.values(w).some((x) => (x ?? 0) > 0), {
+          message: 'at least one weight must be > 0',
+        }),
+    })
+    .strict(),
+])
+
+const backendUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), { message: 'backend URLs must be http:// or https://' })
+
+const poolSchema = z
+  .object({
+    model: z.string().min(1),
+    backends: z.array(backendUrl).min(1),
+    router: routerSchema.optional(),
+    /** LoRA adapters served by this pool's backends: a request's `model` may name one. */
+    adapters: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+
+const tenantSchema = z
+  .object({
+    name: z.string().min(1),
+    api_keys: z.array(z.string().min(1)).min(1),
+    tokens_per_minute: positiveInt.optional(),
+    max_concurrency: positiveInt.optional(),
+    /** Share of the fair queue (virtual-token weight), default 1. */
+    weight: positive.default(1),
+  })
+  .strict()
+
+const configSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    router: routerSchema.default('least-outstanding'),
+    pools: z.array(poolSchema).min(1),
+    tenants: z.array(tenantSchema).optional(),
+    scrape: z
+      .object({
+        /** How often each backend's /metrics is read. */
+        interval_ms: positiveInt.default(100),
+        /** Metrics older than interval + this are stale: the backend is treated as saturated. */
+        staleness_ms: positiveInt.default(200),
+        timeout_ms: positiveInt.default(1000),
+      })
+      .strict()
+      .default({ interval_ms: 100, staleness_ms: 200, timeout_ms: 1000 }),
+    health: z
+      .object({ interval_ms: positiveInt.default(1000), path: z.string().default('/health') })
+      .strict()
+      .default({ interval_ms: 1000, path: '/health' }),
+    timeouts: z
+      .object({
+        /** Connect + first byte. */
+        first_byte_s: positive.default(30),
+        /** Whole request. */
+        request_s: positive.default(600),
+      })
+      .strict()
+      .default({ first_byte_s: 30, request_s: 600 }),
+    retries: z
+      .object({ max: z.number().int().min(0).max(10).default(2) })
+      .strict()
+      .default({ max: 2 }),
+    ejection: z
+      .object({
+        consecutive_failures: positiveInt.default(3),
+        cool_off_s: positive.default(10),
+      })
+      .strict()
+      .default({ consecutive_failures: 3, cool_off_s: 10 }),
+    queue: z
+      .object({ max_size: z.number().int().min(0).default(1024), max_wait_s: positive.default(30) })
+      .strict()
+      .default({ max_size: 1024, max_wait_s: 30 }),
+    max_body_bytes: positiveInt.default(4 * 1024 * 1024),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const models = new Set<string>()
+    c.pools.forEach((p, i) => {
+      if (models.has(p.model)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pools', i, 'model'],
+          message: 'duplicate pool model',
+        })
+      }
+      models.add(p.model)
+    })
+    const keys = new Set<string>()
+    c.tenants?.forEach((t, i) => {
+      t.api_keys.forEach((k, j) => {
+        if (keys.has(k)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, 'api_keys', j],
+            message: 'API key used by two tenants',
+          })
+        }
+        keys.add(k)
+      })
+    })
+  })
+
+/** GatewayConfig is a validated config with every default filled in. */
+export type GatewayConfig = z.infer<typeof configSchema>
+/** RouterConfig is a router name or a weighted combination. */
+export type RouterConfig = z.infer<typeof routerSchema>
+
+/** parseGatewayConfig validates YAML text; errors name `file:line: key`. */
+export function parseGatewayConfig(text: string, file: string): GatewayConfig {
+  return parseYamlWithSchema(configSchema, text, file)
+}
+
+/** loadGatewayConfig reads and validates a config file. */
+export async function loadGatewayConfig(file: string): Promise<GatewayConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new UsageError(`--config: cannot read ${file} (${code ?? 'error'})`)
+  }
+  return parseGatewayConfig(text, file)
+}
