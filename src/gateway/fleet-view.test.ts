@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { createRouter } from '../policy/registry.js'
+import { createBackendState, recordFailure, recordSuccess } from './backend-state.js'
+import { toFleetView } from './fleet-view.js'
+import { PrefixIndex } from './prefix-index.js'
+
+const metrics = (over: Partial<Record<string, number>> = {}) => ({
+  running: over.running ?? 1,
+  waiting: over.waiting ?? 0,
+  kvUsage: over.kvUsage ?? 0.1,
+  blockSize: 16,
+  numGpuBlocks: 1000,
+  prefixQueries: 0,
+  prefixHits: 0,
+  preemptions: 0,
+  lora: undefined,
+})
+
+describe('gateway FleetView', () => {
+  it('treats stale metrics as saturated, so routers avoid the silent backend', () => {
+    const a = createBackendState('http://a', 'm')
+    const b = createBackendState('http://b', 'm')
+    a.metrics = metrics({ waiting: 5, kvUsage: 0.6 })
+    a.scrapedAt = 9.95
+    b.metrics = metrics({ waiting: 0, kvUsage: 0.1 })
+    b.scrapedAt = 9.0 // 1 s old, stale after 0.3 s
+    const view = toFleetView([a, b], 10, new PrefixIndex(), { staleAfter: 0.3 })
+    expect(view.instances[1]!.kvUsage).toBe(1)
+    expect(view.instances[1]!.waiting).toBeGreaterThan(view.instances[0]!.waiting)
+    for (const name of ['least-kv', 'least-outstanding', 'weighted'] as const) {
+      expect(
+        createRouter(name).pick({ id: 1, model: 'm', inputTokens: 10, blockHashes: [] }, view, {
+          now: 10,
+          rng: () => 0.5,
+        }),
+      ).toBe(0)
+    }
+  })
+
+  it('hides ejected and unhealthy backends until a success re-admits them', () => {
+    const a = createBackendState('http://a', 'm')
+    expect(recordFailure(a, 100, 3, 10)).toBe(false)
+    expect(recordFailure(a, 100, 3, 10)).toBe(false)
+    expect(recordFailure(a, 100, 3, 10)).toBe(true)
+    const idx = new PrefixIndex()
+    expect(toFleetView([a], 105, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
+    expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(true)
+    recordSuccess(a)
+    expect(a.consecutiveFailures).toBe(0)
+    a.healthy = false
+    expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
+  })
+
+  it('answers prefix queries from the estimated index', () => {
+    const a = createBackendState('http://a', 'm')
+    const idx = new PrefixIndex()
+    idx.record('http://a', [1, 2, 3])
+    const view = toFleetView([a], 0, idx, { staleAfter: 1 })
+    expect(view.cachedPrefixBlocks(0, [1, 2, 9])).toBe(2)
+  })
+})
