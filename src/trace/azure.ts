@@ -2,17 +2,16 @@
  * @module Reader for the Azure LLM inference trace 2023 (Splitwise): CSV with header
  * `TIMESTAMP,ContextTokens,GeneratedTokens` and wall-clock timestamps at 100 ns resolution.
  */
-import { inputError, UsageError } from '../util/errors.js'
+import { inputError } from '../util/errors.js'
 import {
   atLeastOne,
-  CHUNK_SIZE,
   checkLimits,
   checkOrder,
+  fileChunks,
   parseCount,
   type ReadOptions,
 } from './common.js'
 import { type Column, findColumns, splitCsv } from './csv.js'
-import { readLineBatches } from './lines.js'
 import { type TraceRequest, type TraceSource, uniqueKey } from './types.js'
 
 const COLUMNS = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] as const
@@ -67,59 +66,46 @@ export function createAzureTrace(file: string, opts: ReadOptions = {}): TraceSou
   return {
     name: opts.name ?? display,
     format: 'azure',
-    chunks: async function* azureChunks(): AsyncGenerator<TraceRequest[]> {
+    chunks: function azureChunks(): AsyncGenerator<TraceRequest[]> {
       let cols: Record<(typeof COLUMNS)[number], Column> | undefined
       let width = 0
       let first: WallTime | undefined
       let prev = Number.NEGATIVE_INFINITY
-      let id = 0
-      let chunk: TraceRequest[] = []
-      rows: for await (const batch of readLineBatches(file, display)) {
-        for (const { line, lineNo } of batch) {
-          if (line.trim().length === 0) continue
-          const f = splitCsv(line)
-          if (cols === undefined) {
-            cols = findColumns(f, COLUMNS, [], display)
-            width = f.length
-            continue
-          }
-          if (f.length > width) {
-            const reason = `row has ${f.length} fields, header has ${width}`
-            throw inputError(display, lineNo, `column ${width + 1}`, reason)
-          }
-          const tsField = cols.TIMESTAMP
-          const raw = f[tsField.index]
-          if (raw === undefined) throw inputError(display, lineNo, tsField.name, 'missing column')
-          const wall = parseAzureTimestamp(raw)
-          if (wall === undefined) {
-            const reason = `not a timestamp (want YYYY-MM-DD HH:MM:SS.fffffff): '${raw}'`
-            throw inputError(display, lineNo, tsField.name, reason)
-          }
-          first ??= wall
-          const t = wallDiff(first, wall)
-          checkOrder(t, prev, display, lineNo, tsField.name)
-          prev = t
-          const inCol = cols.ContextTokens
-          const outCol = cols.GeneratedTokens
-          const input = atLeastOne(parseCount(f[inCol.index], display, lineNo, inCol.name))
-          const output = atLeastOne(parseCount(f[outCol.index], display, lineNo, outCol.name))
-          chunk.push({
-            id,
-            arrival: t / rateScale,
-            inputTokens: input,
-            outputTokens: output,
-            segments: [{ key: uniqueKey(id), tokens: input }],
-          })
-          id++
-          if (id >= requests) break rows
-          if (chunk.length === CHUNK_SIZE) {
-            yield chunk
-            chunk = []
-          }
+      return fileChunks(file, display, requests, (line, lineNo, id) => {
+        const f = splitCsv(line)
+        if (cols === undefined) {
+          cols = findColumns(f, COLUMNS, [], display)
+          width = f.length
+          return undefined
         }
-      }
-      if (cols === undefined) throw new UsageError(`trace file is empty: ${display}`)
-      if (chunk.length > 0) yield chunk
+        if (f.length > width) {
+          const reason = `row has ${f.length} fields, header has ${width}`
+          throw inputError(display, lineNo, `column ${width + 1}`, reason)
+        }
+        const tsField = cols.TIMESTAMP
+        const raw = f[tsField.index]
+        if (raw === undefined) throw inputError(display, lineNo, tsField.name, 'missing column')
+        const wall = parseAzureTimestamp(raw)
+        if (wall === undefined) {
+          const reason = `not a timestamp (want YYYY-MM-DD HH:MM:SS.fffffff): '${raw}'`
+          throw inputError(display, lineNo, tsField.name, reason)
+        }
+        first ??= wall
+        const t = wallDiff(first, wall)
+        checkOrder(t, prev, display, lineNo, tsField.name)
+        prev = t
+        const inCol = cols.ContextTokens
+        const outCol = cols.GeneratedTokens
+        const input = atLeastOne(parseCount(f[inCol.index], display, lineNo, inCol.name))
+        const output = atLeastOne(parseCount(f[outCol.index], display, lineNo, outCol.name))
+        return {
+          id,
+          arrival: t / rateScale,
+          inputTokens: input,
+          outputTokens: output,
+          segments: [{ key: uniqueKey(id), tokens: input }],
+        }
+      })
     },
   }
 }

@@ -2,18 +2,17 @@
  * @module Reader for BurstGPT CSV traces (Azure OpenAI GPT services): header
  * `Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type`, Timestamp in seconds.
  */
-import { inputError, UsageError } from '../util/errors.js'
+import { inputError } from '../util/errors.js'
 import {
   atLeastOne,
-  CHUNK_SIZE,
   checkLimits,
   checkOrder,
+  fileChunks,
   parseCount,
   parseNumber,
   type ReadOptions,
 } from './common.js'
 import { type Column, findColumns, splitCsv } from './csv.js'
-import { readLineBatches } from './lines.js'
 import { type TraceRequest, type TraceSource, uniqueKey } from './types.js'
 
 const REQUIRED = ['Timestamp', 'Request tokens', 'Response tokens'] as const
@@ -46,63 +45,50 @@ export function createBurstGptTrace(file: string, opts: ReadOptions = {}): Burst
     get skipped(): number {
       return skipped
     },
-    chunks: async function* burstGptChunks(): AsyncGenerator<TraceRequest[]> {
+    chunks: function burstGptChunks(): AsyncGenerator<TraceRequest[]> {
       skipped = 0
       let cols: Record<Name, Column> | undefined
       let width = 0
       let t0 = Number.NaN
       let prev = Number.NEGATIVE_INFINITY
-      let id = 0
-      let chunk: TraceRequest[] = []
-      rows: for await (const batch of readLineBatches(file, display)) {
-        for (const { line, lineNo } of batch) {
-          if (line.trim().length === 0) continue
-          const f = splitCsv(line)
-          if (cols === undefined) {
-            cols = findColumns<Name>(f, REQUIRED, OPTIONAL, display)
-            width = f.length
-            continue
-          }
-          if (f.length > width) {
-            const reason = `row has ${f.length} fields, header has ${width}`
-            throw inputError(display, lineNo, `column ${width + 1}`, reason)
-          }
-          const tsCol = cols.Timestamp
-          const ts = parseNumber(f[tsCol.index], display, lineNo, tsCol.name)
-          if (ts < 0) throw inputError(display, lineNo, tsCol.name, `negative: ${ts}`)
-          // Order is checked on every row, failures included: a file out of order is malformed.
-          checkOrder(ts, prev, display, lineNo, tsCol.name)
-          prev = ts
-          const inCol = cols['Request tokens']
-          const outCol = cols['Response tokens']
-          const input = parseCount(f[inCol.index], display, lineNo, inCol.name)
-          const output = parseCount(f[outCol.index], display, lineNo, outCol.name)
-          if (output === 0) {
-            skipped++
-            continue
-          }
-          if (Number.isNaN(t0)) t0 = ts
-          const inputTokens = atLeastOne(input)
-          const model = cols.Model.index >= 0 ? f[cols.Model.index]?.trim() : undefined
-          const req: TraceRequest = {
-            id,
-            arrival: (ts - t0) / rateScale,
-            inputTokens,
-            outputTokens: output,
-            segments: [{ key: uniqueKey(id), tokens: inputTokens }],
-          }
-          // exactOptionalPropertyTypes: leave traceModel absent rather than undefined.
-          chunk.push(model ? { ...req, traceModel: model } : req)
-          id++
-          if (id >= requests) break rows
-          if (chunk.length === CHUNK_SIZE) {
-            yield chunk
-            chunk = []
-          }
+      return fileChunks(file, display, requests, (line, lineNo, id) => {
+        const f = splitCsv(line)
+        if (cols === undefined) {
+          cols = findColumns<Name>(f, REQUIRED, OPTIONAL, display)
+          width = f.length
+          return undefined
         }
-      }
-      if (cols === undefined) throw new UsageError(`trace file is empty: ${display}`)
-      if (chunk.length > 0) yield chunk
+        if (f.length > width) {
+          const reason = `row has ${f.length} fields, header has ${width}`
+          throw inputError(display, lineNo, `column ${width + 1}`, reason)
+        }
+        const tsCol = cols.Timestamp
+        const ts = parseNumber(f[tsCol.index], display, lineNo, tsCol.name)
+        if (ts < 0) throw inputError(display, lineNo, tsCol.name, `negative: ${ts}`)
+        // Order is checked on every row, failures included: a file out of order is malformed.
+        checkOrder(ts, prev, display, lineNo, tsCol.name)
+        prev = ts
+        const inCol = cols['Request tokens']
+        const outCol = cols['Response tokens']
+        const input = parseCount(f[inCol.index], display, lineNo, inCol.name)
+        const output = parseCount(f[outCol.index], display, lineNo, outCol.name)
+        if (output === 0) {
+          skipped++
+          return undefined
+        }
+        if (Number.isNaN(t0)) t0 = ts
+        const inputTokens = atLeastOne(input)
+        const model = cols.Model.index >= 0 ? f[cols.Model.index]?.trim() : undefined
+        const req: TraceRequest = {
+          id,
+          arrival: (ts - t0) / rateScale,
+          inputTokens,
+          outputTokens: output,
+          segments: [{ key: uniqueKey(id), tokens: inputTokens }],
+        }
+        // exactOptionalPropertyTypes: leave traceModel absent rather than undefined.
+        return model ? { ...req, traceModel: model } : req
+      })
     },
   }
 }

@@ -3,6 +3,8 @@
  * turn a bad value into a `file:line: field: reason` error.
  */
 import { inputError, UsageError } from '../util/errors.js'
+import { readLineBatches } from './lines.js'
+import type { TraceRequest } from './types.js'
 
 /** CHUNK_SIZE is how many requests a reader yields per chunk. */
 export const CHUNK_SIZE = 4096
@@ -97,4 +99,43 @@ export function checkOrder(
   if (t < prev) {
     throw inputError(file, line, field, `timestamp goes backwards (${t} < previous ${prev})`)
   }
+}
+
+/**
+ * RowParser turns one non-blank line into the request that would get `id`, or undefined to skip
+ * the line (a header, a failed request). It throws `inputError` for a malformed line.
+ */
+export type RowParser = (line: string, lineNo: number, id: number) => TraceRequest | undefined
+
+/**
+ * fileChunks streams a line-oriented trace file through `parse`: blank lines skipped, at most
+ * CHUNK_SIZE requests per chunk, ids numbered from 0, stopping after `requests`. A file with no
+ * non-blank line is a UsageError.
+ */
+export async function* fileChunks(
+  file: string,
+  display: string,
+  requests: number,
+  parse: RowParser,
+): AsyncGenerator<TraceRequest[]> {
+  let id = 0
+  let seen = false
+  let chunk: TraceRequest[] = []
+  rows: for await (const batch of readLineBatches(file, display)) {
+    for (const { line, lineNo } of batch) {
+      if (line.trim().length === 0) continue
+      seen = true
+      const req = parse(line, lineNo, id)
+      if (req === undefined) continue
+      chunk.push(req)
+      id++
+      if (id >= requests) break rows
+      if (chunk.length === CHUNK_SIZE) {
+        yield chunk
+        chunk = []
+      }
+    }
+  }
+  if (!seen) throw new UsageError(`trace file is empty: ${display}`)
+  if (chunk.length > 0) yield chunk
 }

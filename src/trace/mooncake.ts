@@ -2,16 +2,15 @@
  * @module Reader for Mooncake (FAST'25) JSONL traces: one request per line with a millisecond
  * `timestamp`, `input_length`, `output_length` and `hash_ids`, one id per 512-token prefix block.
  */
-import { inputError, UsageError } from '../util/errors.js'
+import { inputError } from '../util/errors.js'
 import {
   atLeastOne,
-  CHUNK_SIZE,
   checkCount,
   checkLimits,
   checkOrder,
+  fileChunks,
   type ReadOptions,
 } from './common.js'
-import { readLineBatches } from './lines.js'
 import { type PromptSegment, type TraceRequest, type TraceSource, uniqueKey } from './types.js'
 
 /** MOONCAKE_BLOCK_TOKENS is the prompt length each Mooncake `hash_ids` entry stands for. */
@@ -64,48 +63,33 @@ export function createMooncakeTrace(file: string, opts: ReadOptions = {}): Moonc
     get blockMismatches(): number {
       return mismatches
     },
-    chunks: async function* mooncakeChunks(): AsyncGenerator<TraceRequest[]> {
+    chunks: function mooncakeChunks(): AsyncGenerator<TraceRequest[]> {
       mismatches = 0
       let t0 = Number.NaN
       let prev = Number.NEGATIVE_INFINITY
-      let id = 0
-      let seen = false
-      let chunk: TraceRequest[] = []
-      rows: for await (const batch of readLineBatches(file, display)) {
-        for (const { line, lineNo } of batch) {
-          if (line.trim().length === 0) continue
-          seen = true
-          const row = parseRow(line, display, lineNo)
-          const ts = row.timestamp
-          if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-            const reason = `not a number: ${JSON.stringify(ts) ?? 'missing'}`
-            throw inputError(display, lineNo, 'timestamp', reason)
-          }
-          if (ts < 0) throw inputError(display, lineNo, 'timestamp', `negative: ${ts}`)
-          if (Number.isNaN(t0)) t0 = ts
-          checkOrder(ts, prev, display, lineNo, 'timestamp')
-          prev = ts
-          const input = atLeastOne(checkCount(row.input_length, display, lineNo, 'input_length'))
-          const output = atLeastOne(checkCount(row.output_length, display, lineNo, 'output_length'))
-          const ids = checkHashIds(row.hash_ids, display, lineNo)
-          if (ids.length !== Math.ceil(input / MOONCAKE_BLOCK_TOKENS)) mismatches++
-          chunk.push({
-            id,
-            arrival: (ts - t0) / 1000 / rateScale,
-            inputTokens: input,
-            outputTokens: output,
-            segments: mooncakeSegments(ids, input, id),
-          })
-          id++
-          if (id >= requests) break rows
-          if (chunk.length === CHUNK_SIZE) {
-            yield chunk
-            chunk = []
-          }
+      return fileChunks(file, display, requests, (line, lineNo, id) => {
+        const row = parseRow(line, display, lineNo)
+        const ts = row.timestamp
+        if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+          const reason = `not a number: ${JSON.stringify(ts) ?? 'missing'}`
+          throw inputError(display, lineNo, 'timestamp', reason)
         }
-      }
-      if (!seen) throw new UsageError(`trace file is empty: ${display}`)
-      if (chunk.length > 0) yield chunk
+        if (ts < 0) throw inputError(display, lineNo, 'timestamp', `negative: ${ts}`)
+        if (Number.isNaN(t0)) t0 = ts
+        checkOrder(ts, prev, display, lineNo, 'timestamp')
+        prev = ts
+        const input = atLeastOne(checkCount(row.input_length, display, lineNo, 'input_length'))
+        const output = atLeastOne(checkCount(row.output_length, display, lineNo, 'output_length'))
+        const ids = checkHashIds(row.hash_ids, display, lineNo)
+        if (ids.length !== Math.ceil(input / MOONCAKE_BLOCK_TOKENS)) mismatches++
+        return {
+          id,
+          arrival: (ts - t0) / 1000 / rateScale,
+          inputTokens: input,
+          outputTokens: output,
+          segments: mooncakeSegments(ids, input, id),
+        }
+      })
     },
   }
 }
