@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { UsageError } from '../util/errors.js'
+import { emulateCommand } from './emulate.js'
 import { policiesCommand } from './policies.js'
 import { simulateCommand } from './simulate.js'
 import { VERSION } from './version.js'
@@ -23,7 +24,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       // One line per usage error, with the pointer to --help on the same line.
       outputError: (s, write) => write(`flotilla: ${s.trimEnd()} (see --help)\n`),
     })
-  for (const cmd of [simulateCommand(done), policiesCommand(done)]) {
+  for (const cmd of [simulateCommand(done), emulateCommand(done), policiesCommand(done)]) {
     program.addCommand(cmd.exitOverride().configureOutput(program.configureOutput()))
   }
   try {

@@ -1,0 +1,203 @@
+/**
+ * @module The emulator's HTTP layer on plain node:http: routing, body size limit, JSON parsing
+ * and OpenAI-style error bodies. What a route does lives in the `EmulatorRoutes` it is given.
+ * Any bad request gets a 4xx JSON error and the connection stays usable.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { ApiError } from './api-error.js'
+
+/** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
+
+/** EmulatorRoutes are the handlers behind the endpoints. */
+export interface EmulatorRoutes {
+  /**
+   * completion serves POST /v1/completions (`chat` false) or /v1/chat/completions; it answers
+   * through `res` itself (streamed or not) or throws an ApiError before answering.
+   */
+  completion(body: unknown, chat: boolean, res: ServerResponse): void
+  /** models is the GET /v1/models body. */
+  models(): unknown
+  /** metrics is the GET /metrics exposition. */
+  metrics(): Promise<{ readonly contentType: string; readonly body: string }>
+  /** draining says the emulator is shutting down: new requests get 503. */
+  draining(): boolean
+}
+
+/** ServerOptions tune the HTTP layer. */
+export interface ServerOptions {
+  readonly bodyLimit?: number
+  /** log receives one line per unexpected (500) failure. */
+  readonly log?: (line: string) => void
+}
+
+type Route = 'completions' | 'chat' | 'models' | 'health' | 'metrics'
+
+/** ROUTES maps each path to its method and route. */
+const ROUTES: Readonly<Record<string, { method: string; route: Route }>> = {
+  '/v1/completions': { method: 'POST', route: 'completions' },
+  '/v1/chat/completions': { method: 'POST', route: 'chat' },
+  '/v1/models': { method: 'GET', route: 'models' },
+  '/health': { method: 'GET', route: 'health' },
+  '/metrics': { method: 'GET', route: 'metrics' },
+}
+
+/** sendError answers with an ApiError's status and JSON body. */
+export function sendError(res: ServerResponse, err: ApiError): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = err.body()
+  res.writeHead(err.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  })
+  res.end(body)
+}
+
+/** sendJson answers 200 with a JSON body. */
+function sendJson(res: ServerResponse, body: string): void {
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  })
+  res.end(body)
+}
+
+/**
+ * readBody collects the request body up to `limit` bytes. Past the limit it answers 413 and
+ * discards the rest (so the client reads the answer rather than a reset), then closes.
+ */
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  onBody: (text: string) => void,
+): void {
+  const tooLarge = (): void => {
+    res.setHeader('connection', 'close')
+    sendError(
+      res,
+      new ApiError(413, `the request body exceeds the limit of ${limit} bytes`, {
+        code: 'request_too_large',
+      }),
+    )
+    req.resume()
+  }
+  const declared = Number(req.headers['content-length'])
+  if (declared > limit) {
+    tooLarge()
+    return
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  let over = false
+  req.on('data', (chunk: Buffer) => {
+    if (over) return
+    size += chunk.length
+    if (size > limit) {
+      over = true
+      chunks.length = 0
+      tooLarge()
+      return
+    }
+    chunks.push(chunk)
+  })
+  req.on('end', () => {
+    if (!over) onBody(Buffer.concat(chunks).toString('utf8'))
+  })
+}
+
+/** createEmulatorServer builds the node:http server (not yet listening). */
+export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions = {}): Server {
+  const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+
+  const fail = (res: ServerResponse, err: unknown): void => {
+    if (err instanceof ApiError) {
+      sendError(res, err)
+      return
+    }
+    log(`emulator: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+    sendError(res, new ApiError(500, 'internal error in the emulator', { code: 'internal_error' }))
+  }
+
+  const handlePost = (req: IncomingMessage, res: ServerResponse, chat: boolean): void => {
+    readBody(req, res, limit, (text) => {
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err)
+        fail(
+          res,
+          new ApiError(400, `the request body is not valid JSON: ${why}`, { code: 'invalid_json' }),
+        )
+        return
+      }
+      try {
+        routes.completion(body, chat, res)
+      } catch (err) {
+        fail(res, err)
+      }
+    })
+  }
+
+  const server = createServer(
+    { noDelay: true, keepAliveTimeout: 30_000 },
+    function onRequest(req, res) {
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      const path = q < 0 ? url : url.slice(0, q)
+      const entry = ROUTES[path]
+      if (!entry) {
+        req.resume()
+        fail(res, new ApiError(404, `no route for ${req.method} ${path}`, { code: 'not_found' }))
+        return
+      }
+      if (req.method !== entry.method && !(entry.method === 'GET' && req.method === 'HEAD')) {
+        // 405 rather than 404: the path exists, only the method is wrong (RFC 9110 §15.5.6).
+        req.resume()
+        res.setHeader('allow', entry.method)
+        fail(
+          res,
+          new ApiError(405, `method ${req.method} not allowed on ${path}; use ${entry.method}`, {
+            code: 'method_not_allowed',
+          }),
+        )
+        return
+      }
+      switch (entry.route) {
+        case 'health':
+          res.writeHead(200, { 'content-length': 0 })
+          res.end()
+          return
+        case 'models':
+          sendJson(res, JSON.stringify(routes.models()))
+          return
+        case 'metrics':
+          routes.metrics().then(
+            (m) => {
+              res.writeHead(200, {
+                'content-type': m.contentType,
+                'content-length': Buffer.byteLength(m.body),
+              })
+              res.end(m.body)
+            },
+            (err: unknown) => fail(res, err),
+          )
+          return
+        default:
+          if (routes.draining()) {
+            req.resume()
+            res.setHeader('connection', 'close')
+            fail(res, new ApiError(503, 'the emulator is shutting down', { code: 'shutting_down' }))
+            return
+          }
+          handlePost(req, res, entry.route === 'chat')
+      }
+    },
+  )
+  return server
+}
