@@ -4,9 +4,9 @@
  * wall time by `EngineDriver`. Each request becomes one `Sequence`; its output is planned up front
  * (`planGeneration`) and streamed one SSE frame per token from the engine's `onToken`.
  *
- * Limits: a client that disconnects does not free its engine slot (the engine has no abort): its
- * request runs to its planned length and is counted with finished_reason "abort". One choice per
- * request (n = 1). Sampling parameters are accepted and ignored.
+ * A client that disconnects has its request aborted in the engine (KV blocks freed at once, as
+ * vLLM does) and counted with finished_reason "abort". One choice per request (n = 1). Sampling
+ * parameters are accepted and ignored.
  */
 
 import { randomBytes } from 'node:crypto'
@@ -186,6 +186,25 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     },
   })
 
+  /**
+   * abortJob withdraws a job whose client disconnected: out of the engine (freeing its KV blocks
+   * at once, as vLLM aborts a request) or out of the LoRA gate's hold, and counted as an abort.
+   */
+  function abortJob(job: Job): void {
+    const seq = job.seq
+    if (engine.abort(seq)) {
+      for (const next of gate.leave(job.adapter)) submit(next)
+    } else if (!gate.remove(job)) {
+      return // not admitted yet: the handler has not submitted it
+    }
+    job.done = true
+    jobs.delete(job)
+    const now = driver.arrivalTime()
+    const queued = seq.scheduledAt >= 0 ? seq.scheduledAt : now
+    metrics.finished('abort', (now - seq.arrival) / timeScale, (queued - seq.arrival) / timeScale)
+    if (draining && jobs.size === 0) onDrained?.()
+  }
+
   /** submit hands a job to the engine; false (and a 400 sent) if the engine refuses it. */
   function submit(job: Job): boolean {
     const reason = driver.submit(job.seq)
@@ -270,7 +289,9 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     seq.tag = job
     jobs.add(job)
     res.on('close', () => {
-      if (!job.done) job.gone = true
+      if (job.done) return
+      job.gone = true
+      abortJob(job)
     })
     // Submitting only plans an iteration (tokens come from a later timer), so the headers still
     // go out before any token, and a rejected request can still get its error status.

@@ -33,6 +33,14 @@ export class LoraGate<T> {
     return false
   }
 
+  /** remove drops a held request (its client went away); true when it was held. */
+  remove(item: T): boolean {
+    const i = this.#held.findIndex((h) => h.item === item)
+    if (i < 0) return false
+    this.#held.splice(i, 1)
+    return true
+  }
+
   /** leave records a finished request and returns the held ones that may now go, in order. */
   leave(adapter: string | undefined): T[] {
     if (adapter === undefined) return []

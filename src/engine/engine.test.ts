@@ -216,6 +216,30 @@ describe('Engine', () => {
     expect(engine.counters.rejected).toBe(2)
   })
 
+  it('abort frees a running request at once, even mid-iteration, and drops a waiting one', () => {
+    const { engine, finished } = makeEngine(1000, { maxNumSeqs: 1 })
+    const a = seq(1, 200, 50)
+    const b = seq(2, 200, 50)
+    const c = seq(3, 200, 5)
+    engine.add(a)
+    engine.add(b)
+    engine.add(c)
+    const dt = engine.step(0) // a runs; b and c wait
+    expect(engine.numWaiting).toBe(2)
+    expect(engine.abort(a)).toBe(true) // while its iteration is in flight
+    expect(engine.abort(b)).toBe(true)
+    expect(engine.numWaiting).toBe(1)
+    expect(engine.pool.numFree).toBe(1000)
+    engine.complete(dt)
+    engine.checkInvariants()
+    expect(a.generated).toBe(0)
+    run(engine, dt)
+    expect(finished).toEqual([c])
+    expect(engine.counters.aborted).toBe(2)
+    expect(engine.abort(c)).toBe(false)
+    expect(engine.pendingPrefillTokens).toBe(0)
+  })
+
   it('respects max_num_seqs', () => {
     const { engine } = makeEngine(10000, { maxNumSeqs: 4 })
     for (let i = 0; i < 10; i++) engine.add(seq(i, 16, 50))

@@ -38,6 +38,8 @@ export interface EngineCounters {
   computedTokens: number
   finished: number
   rejected: number
+  /** Requests withdrawn by the driver (client gone) before they finished. */
+  aborted: number
 }
 
 /** RejectReason says why `add` refused a request. */
@@ -65,6 +67,7 @@ export class Engine {
     computedTokens: 0,
     finished: 0,
     rejected: 0,
+    aborted: 0,
   }
   #listener: EngineListener
   #waiting = new Deque<Sequence>(64)
@@ -76,6 +79,8 @@ export class Engine {
   #inFlight = false
   #stepStart = 0
   #pendingPrefill = 0
+  /** Aborted requests still in the waiting deque (dropped when they reach its front). */
+  #abortedWaiting = 0
   /** Blocks found by the last prefix lookup (reused across admissions). */
   #hitScratch: number[] = []
 
@@ -99,7 +104,7 @@ export class Engine {
 
   /** numWaiting is vllm:num_requests_waiting. */
   get numWaiting(): number {
-    return this.#waiting.length
+    return this.#waiting.length - this.#abortedWaiting
   }
 
   /** kvUsage is vllm:kv_cache_usage_perc (0..1). */
@@ -114,7 +119,7 @@ export class Engine {
 
   /** hasWork says whether any request is waiting or running. */
   get hasWork(): boolean {
-    return this.#running.length > 0 || this.#waiting.length > 0
+    return this.#running.length > 0 || this.#waiting.length > this.#abortedWaiting
   }
 
   /** inFlight says whether an iteration is planned and not yet completed. */
@@ -207,6 +212,11 @@ export class Engine {
       const waiting = this.#waiting
       while (waiting.length > 0 && budget > 0 && running.length < cfg.maxNumSeqs) {
         const seq = waiting.peekFront()!
+        if (seq.status === SeqStatus.Aborted) {
+          waiting.popFront()
+          this.#abortedWaiting--
+          continue
+        }
         const n = this.#admit(seq, budget, now)
         if (n === 0) break
         waiting.popFront()
@@ -237,6 +247,7 @@ export class Engine {
       const seq = this.#sched[k]!
       const n = this.#schedTokens[k]!
       this.#sched[k] = undefined as unknown as Sequence // drop the reference for GC
+      if (seq.status !== SeqStatus.Running) continue // aborted while its iteration ran
       // Fast path: a plain decode step that does not finish the request. Prefill work is
       // unchanged (zero before and after), so only the token bookkeeping runs.
       if (
@@ -289,6 +300,29 @@ export class Engine {
       }
       running.length = w
     }
+  }
+
+  /**
+   * abort withdraws an unfinished request (its client went away): its blocks are freed at once,
+   * as vLLM's `abort_requests` does, and an iteration in flight produces nothing more for it.
+   * No listener is called. Returns false when the request is not waiting or running here.
+   */
+  abort(seq: Sequence): boolean {
+    if (seq.status === SeqStatus.Waiting) {
+      this.#pendingPrefill -= remainingPrefill(seq)
+      seq.status = SeqStatus.Aborted
+      this.#abortedWaiting++
+    } else if (seq.status === SeqStatus.Running) {
+      this.#pendingPrefill -= remainingPrefill(seq)
+      this.#releaseBlocks(seq)
+      seq.status = SeqStatus.Aborted
+      const i = this.#running.indexOf(seq)
+      if (i >= 0) this.#running.splice(i, 1)
+    } else {
+      return false
+    }
+    this.counters.aborted++
+    return true
   }
 
   /** checkInvariants verifies block accounting against the requests (tests only). */

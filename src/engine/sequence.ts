@@ -3,7 +3,7 @@
  */
 
 /** SeqStatus is where a sequence is in the engine. */
-export const SeqStatus = { Waiting: 0, Running: 1, Finished: 2, Rejected: 3 } as const
+export const SeqStatus = { Waiting: 0, Running: 1, Finished: 2, Rejected: 3, Aborted: 4 } as const
 /** SeqStatus values. */
 export type SeqStatus = (typeof SeqStatus)[keyof typeof SeqStatus]
 
