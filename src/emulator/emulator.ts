@@ -14,17 +14,18 @@ import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Engine, type EngineListener } from '../engine/engine.js'
 import { SeqStatus, Sequence } from '../engine/sequence.js'
+import { ApiError, badRequest } from '../openai/api-error.js'
+import { renderChat } from '../openai/chat-template.js'
+import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
+import { stringHash, tokenizePrompt } from '../openai/tokenizer.js'
 import { describeDeployment } from '../perf/deployment.js'
 import { createIterationModel } from '../perf/iteration.js'
 import type { InstancePlan } from '../sim/fleet.js'
 import { createRng } from '../util/rng.js'
-import { ApiError, badRequest } from './api-error.js'
-import { renderChat } from './chat-template.js'
 import { EngineDriver, systemClock } from './engine-driver.js'
 import { type Generation, planGeneration } from './generator.js'
 import { LoraGate } from './lora-gate.js'
 import { EmulatorMetrics, type LoraState } from './metrics.js'
-import { parseChatRequest, parseCompletionRequest } from './openai-schema.js'
 import { checkOptions, type EmulatorOptions, planInstance } from './options.js'
 import {
   fullResponse,
@@ -35,7 +36,6 @@ import {
   usageOf,
 } from './responses.js'
 import { createEmulatorServer, sendError } from './server.js'
-import { stringHash, tokenizePrompt } from './tokenizer.js'
 
 /** DEFAULT_COMPLETION_MAX_TOKENS is /v1/completions' default max_tokens (OpenAI's and vLLM's). */
 const DEFAULT_COMPLETION_MAX_TOKENS = 16

@@ -2,8 +2,8 @@
  * @module Output planning: determinism, lengths, finish reasons and vLLM's stop-string rules.
  */
 import { describe, expect, it } from 'vitest'
+import { countTokens } from '../openai/tokenizer.js'
 import { type GenerationRequest, planGeneration } from './generator.js'
-import { countTokens } from './tokenizer.js'
 
 const base: GenerationRequest = {
   seed: 1,

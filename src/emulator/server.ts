@@ -4,7 +4,7 @@
  * Any bad request gets a 4xx JSON error and the connection stays usable.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { ApiError } from './api-error.js'
+import { ApiError } from '../openai/api-error.js'
 
 /** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024

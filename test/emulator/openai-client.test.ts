@@ -6,7 +6,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../src/emulator/emulator.js'
-import { countTokens } from '../../src/emulator/tokenizer.js'
+import { countTokens } from '../../src/openai/tokenizer.js'
 import { MODEL, post, readFrames, start } from './helpers.js'
 
 let emu: Emulator

@@ -1,6 +1,6 @@
 /**
- * @module A deterministic approximate tokenizer for the emulator: believable token counts and
- * prefix-cache block hashes without shipping a real vocabulary.
+ * @module A deterministic approximate tokenizer, shared by the emulator and the gateway's prefix
+ * index: believable token counts and prefix-cache block hashes without shipping a vocabulary.
  *
  * Text is cut into "words" (a run of letters, marks and digits with its leading whitespace; one
  * punctuation character with its leading whitespace; a trailing run of whitespace), CJK and

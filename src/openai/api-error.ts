@@ -1,5 +1,5 @@
 /**
- * @module OpenAI-style API errors: every failure the emulator answers is a JSON body
+ * @module OpenAI-style API errors: every failure the emulator or the gateway answers is a JSON body
  * `{error: {message, type, param, code}}` with a matching HTTP status, as OpenAI and vLLM send.
  */
 

@@ -1,7 +1,7 @@
 /**
- * @module The emulator's chat template: messages rendered to one prompt string with role
- * markers, so a conversation that grows turn by turn keeps the same leading tokens (and hence the
- * same prefix-cache blocks), as a real chat template does.
+ * @module The chat template shared by the emulator and the gateway: messages rendered to one
+ * prompt string with role markers, so a conversation that grows turn by turn keeps the same
+ * leading tokens (and hence the same prefix-cache blocks), as a real chat template does.
  */
 
 /** ChatMessage is the part of an OpenAI chat message the template reads. */
