@@ -140,12 +140,13 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
   const runs: RunDetail[] = []
   for (const name of routers) {
     const source = await openTrace(f.trace, openOpts)
+    const total = source.size ?? requests
     const progress = createProgress({
       label: routers.length > 1 ? `simulate ${name}` : 'simulate',
       stream: process.stderr,
       enabled: Boolean(process.stderr.isTTY) && !f.quiet,
       clock: () => performance.now(),
-      ...(requests !== undefined ? { total: requests } : {}),
+      ...(total !== undefined ? { total } : {}),
     })
     try {
       runs.push(

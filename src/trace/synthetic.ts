@@ -49,6 +49,7 @@ export function createSyntheticTrace(
   return {
     name,
     format: 'synthetic',
+    size: total,
     chunks: async function* syntheticChunks(): AsyncGenerator<TraceRequest[]> {
       const nextGap = gapSampler(s, createRng(subSeed(seed, 1)))
       const nextInput = lengthSampler(s.input, s.maxInput, createRng(subSeed(seed, 2)))

@@ -34,6 +34,8 @@ export type TraceFormat = 'azure' | 'mooncake' | 'burstgpt' | 'synthetic'
 export interface TraceSource {
   readonly name: string
   readonly format: TraceFormat
+  /** Number of requests the stream will yield, when known without reading it (synthetic). */
+  readonly size?: number
   /** chunks yields requests in arrival order, a few thousand at a time (streaming, bounded memory). */
   chunks(): AsyncIterable<TraceRequest[]>
 }
