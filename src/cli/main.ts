@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander'
 import { UsageError } from '../util/errors.js'
 import { emulateCommand } from './emulate.js'
 import { policiesCommand } from './policies.js'
+import { serveCommand } from './serve.js'
 import { simulateCommand } from './simulate.js'
 import { VERSION } from './version.js'
 
@@ -24,7 +25,12 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       // One line per usage error, with the pointer to --help on the same line.
       outputError: (s, write) => write(`flotilla: ${s.trimEnd()} (see --help)\n`),
     })
-  for (const cmd of [simulateCommand(done), emulateCommand(done), policiesCommand(done)]) {
+  for (const cmd of [
+    simulateCommand(done),
+    emulateCommand(done),
+    serveCommand(done),
+    policiesCommand(done),
+  ]) {
     program.addCommand(cmd.exitOverride().configureOutput(program.configureOutput()))
   }
   try {

@@ -40,6 +40,11 @@ const poolSchema = z
     router: routerSchema.optional(),
     /** LoRA adapters served by this pool's backends: a request's `model` may name one. */
     adapters: z.array(z.string().min(1)).default([]),
+    /**
+     * Requests in flight per backend beyond which it counts as saturated (new work waits in the
+     * gateway's fair queue). Unset: learned from scrapes (see gateway/saturation.ts).
+     */
+    max_in_flight: positiveInt.optional(),
   })
   .strict()
 

@@ -3,8 +3,11 @@
  * `{error: {message, type, param, code}}` with a matching HTTP status, as OpenAI and vLLM send.
  */
 
-/** ApiErrorType is OpenAI's `error.type`. */
-export type ApiErrorType = 'invalid_request_error' | 'server_error'
+/**
+ * ApiErrorType is OpenAI's `error.type`. The gateway adds `rate_limit_exceeded` for its 429s
+ * (OpenAI itself writes `requests` or `tokens` there, with `code: 'rate_limit_exceeded'`).
+ */
+export type ApiErrorType = 'invalid_request_error' | 'server_error' | 'rate_limit_exceeded'
 
 /** ApiError is a request failure with its HTTP status and OpenAI error fields. */
 export class ApiError extends Error {
@@ -12,11 +15,18 @@ export class ApiError extends Error {
   readonly type: ApiErrorType
   readonly param: string | null
   readonly code: string | null
+  /** Seconds a client should wait before retrying (429, 503): sent as `Retry-After`. */
+  readonly retryAfter: number | undefined
 
   constructor(
     status: number,
     message: string,
-    opts: { type?: ApiErrorType; param?: string | null; code?: string | null } = {},
+    opts: {
+      type?: ApiErrorType
+      param?: string | null
+      code?: string | null
+      retryAfter?: number
+    } = {},
   ) {
     super(message)
     this.name = 'ApiError'
@@ -24,6 +34,9 @@ export class ApiError extends Error {
     this.type = opts.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error')
     this.param = opts.param ?? null
     this.code = opts.code ?? null
+    // An integer ≥ 1: RFC 9110 allows only whole seconds, and 0 invites a hot retry loop.
+    this.retryAfter =
+      opts.retryAfter === undefined ? undefined : Math.max(1, Math.ceil(opts.retryAfter))
   }
 
   /** body is the JSON the client receives. */

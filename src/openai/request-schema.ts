@@ -104,7 +104,7 @@ function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
 /** common normalises the fields both endpoints share; rejects n > 1 (one choice per request). */
 function common(r: z.infer<z.ZodObject<typeof commonFields>>) {
   if (r.n != null && r.n !== 1) {
-    throw new ApiError(400, `'n': only n=1 is supported by the emulator, got ${r.n}`, {
+    throw new ApiError(400, `'n': only n=1 is supported (one choice per request), got ${r.n}`, {
       param: 'n',
       code: 'unsupported_value',
     })

@@ -1,0 +1,71 @@
+/**
+ * @module `flotilla serve --config FILE.yaml`: the live gateway. Runs until SIGTERM or SIGINT,
+ * then drains (stops accepting, lets admitted requests finish) and exits 0.
+ */
+import { Command } from 'commander'
+import { loadGatewayConfig } from '../gateway/config.js'
+import { startGateway } from '../gateway/gateway.js'
+import { UsageError } from '../util/errors.js'
+import { parseNonNegativeInt } from './args.js'
+
+interface ServeFlags {
+  config: string
+  seed: string
+  drainTimeout: string
+}
+
+/** runServe serves until a signal; resolves to the exit code. */
+async function runServe(f: ServeFlags): Promise<number> {
+  const config = await loadGatewayConfig(f.config)
+  const seed = parseNonNegativeInt('--seed', f.seed)
+  const drainMs = parseNonNegativeInt('--drain-timeout', f.drainTimeout) * 1000
+  let stop: (signal: NodeJS.Signals) => void = () => {}
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    stop = (signal) => {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+      // A second signal now takes Node's default action (exit), for an impatient operator.
+      resolve(signal)
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+  const gateway = await startGateway(config, { seed }).catch((err: unknown) => {
+    stop('SIGTERM')
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UsageError(
+        `${f.config}: listen: cannot listen on ${config.listen.host}:${config.listen.port} (${code})`,
+      )
+    }
+    throw err
+  })
+  const pools = gateway.pools
+    .map((p) => `${p.model} → ${p.upstreams.length} backend(s), router ${p.router.name}`)
+    .join('; ')
+  process.stderr.write(`flotilla serve: listening on ${gateway.url} (${pools})\n`)
+  const signal = await stopped
+  process.stderr.write(`flotilla serve: ${signal}: draining in-flight requests\n`)
+  await gateway.close({ timeoutMs: drainMs })
+  return 0
+}
+
+/** serveCommand builds the commander command; `done` receives the exit code. */
+export function serveCommand(done: (run: () => Promise<number>) => void): Command {
+  return new Command('serve')
+    .description(
+      'Run the OpenAI-compatible gateway: pools of backends per model, the simulator routers, ' +
+        'health checks, metric scraping, retries, tenants and a fair queue.',
+    )
+    .requiredOption('--config <file>', 'gateway config (YAML; see examples/gateway.yaml)')
+    .option('--seed <n>', "seed for the routers' randomness", '1')
+    .option(
+      '--drain-timeout <s>',
+      'on SIGTERM, wait at most this long for in-flight requests',
+      '30',
+    )
+    .action(function serveAction(this: Command) {
+      const flags = this.opts<ServeFlags>()
+      done(() => runServe(flags))
+    })
+}

@@ -1,0 +1,243 @@
+/**
+ * @module The live gateway, wired: config → pools (backends + the simulator's routers), tenants,
+ * the prefix index, metric scraping, health checks, the request path (dispatch.ts) behind the
+ * HTTP layer (server.ts), and its own /metrics. `startGateway` resolves once it listens;
+ * `close` drains: stop accepting, let admitted requests finish, then stop.
+ */
+import type { AddressInfo } from 'node:net'
+import { Agent } from 'undici'
+import { createRng } from '../util/rng.js'
+import { isEjected } from './backend-state.js'
+import { type Clock, systemClock } from './clock.js'
+import type { GatewayConfig } from './config.js'
+import { Dispatch, type GatewayObserver } from './dispatch.js'
+import { GatewayMetrics } from './gateway-metrics.js'
+import { HealthChecker } from './health.js'
+import { Pool } from './pool.js'
+import { PrefixIndex } from './prefix-index.js'
+import { Scraper } from './scraper.js'
+import { createGatewayServer } from './server.js'
+import { Tenants } from './tenants.js'
+
+export type { DoneEvent, GatewayObserver, RoutedEvent } from './dispatch.js'
+
+/** GatewayOptions are the in-process knobs the config file does not carry. */
+export interface GatewayOptions {
+  /** Seconds, monotonic (default: performance.now). */
+  readonly clock?: Clock
+  /** Seeds the routers' randomness (default 1). */
+  readonly seed?: number
+  /** Receives one line per notable event (default: stderr). */
+  readonly log?: (line: string) => void
+  readonly observer?: GatewayObserver
+  /** Overrides `listen` (tests use port 0). */
+  readonly host?: string
+  readonly port?: number
+}
+
+/** BackendSnapshot is one backend's live numbers (the demo's table). */
+export interface BackendSnapshot {
+  readonly pool: string
+  readonly index: number
+  readonly url: string
+  /** Takes new requests: health check passing and not ejected. */
+  readonly ready: boolean
+  readonly inFlight: number
+  /** Last scraped KV usage 0..1, if the backend exports it. */
+  readonly kvUsage: number | undefined
+}
+
+/** Gateway is a listening gateway. */
+export interface Gateway {
+  /** Base URL, e.g. http://127.0.0.1:8080 (the OpenAI base URL is `${url}/v1`). */
+  readonly url: string
+  readonly port: number
+  readonly pools: ReadonlyArray<Pool>
+  /** backends snapshots every backend of every pool. */
+  backends(): BackendSnapshot[]
+  /** metricsText renders /metrics. */
+  metricsText(): Promise<string>
+  /**
+   * close stops accepting, lets admitted requests finish (at most `timeoutMs`, default 30 s,
+   * after which they are cut) and resolves when everything is closed.
+   */
+  close(opts?: { readonly timeoutMs?: number }): Promise<void>
+}
+
+/** startGateway builds the gateway from a validated config and listens. */
+export async function startGateway(
+  config: GatewayConfig,
+  o: GatewayOptions = {},
+): Promise<Gateway> {
+  const clock = o.clock ?? systemClock
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const pools = config.pools.map((p) => new Pool(p, config.router))
+  const prefix = new PrefixIndex()
+  const tenants = new Tenants(config.tenants, clock.now())
+  // One connection pool per backend origin, kept alive across requests; no cap on connections
+  // (the gateway's in-flight caps and the fair queue decide how much goes to a backend).
+  const agent = new Agent({ keepAliveTimeout: 4_000, connections: null })
+  let draining = false
+  let dispatch: Dispatch | undefined
+
+  const metrics = new GatewayMetrics({
+    *backends() {
+      const now = clock.now()
+      for (const pool of pools) {
+        for (const u of pool.upstreams) {
+          const s = u.state
+          yield {
+            pool: pool.model,
+            backend: u.url,
+            ready: s.healthy && !isEjected(s, now),
+            inFlight: s.inFlight,
+          }
+        }
+      }
+    },
+    *queues() {
+      for (const pool of pools) yield { pool: pool.model, depth: dispatch?.queueDepth(pool) ?? 0 }
+    },
+  })
+  const ejection = {
+    consecutiveFailures: config.ejection.consecutive_failures,
+    coolOff: config.ejection.cool_off_s,
+  }
+  const health = new HealthChecker({
+    pools,
+    agent,
+    clock,
+    metrics,
+    prefix,
+    ejection,
+    intervalMs: config.health.interval_ms,
+    timeoutMs: config.scrape.timeout_ms,
+    path: config.health.path,
+    onChange: (pool) => dispatch?.pump(pool),
+    log,
+  })
+  const d = new Dispatch({
+    config,
+    pools,
+    clock,
+    agent,
+    metrics,
+    prefix,
+    tenants,
+    rng: createRng(o.seed ?? 1),
+    observer: o.observer,
+    onEjected: (pool, u) => health.probeAfterCoolOff(pool, u),
+    log,
+  })
+  dispatch = d
+  const scraper = new Scraper({
+    pools,
+    agent,
+    clock,
+    prefix,
+    intervalMs: config.scrape.interval_ms,
+    timeoutMs: config.scrape.timeout_ms,
+    onScrape: (pool) => d.pump(pool),
+  })
+
+  const created = Math.floor(Date.now() / 1000)
+  const models = {
+    object: 'list',
+    data: pools.flatMap((p) => [
+      { id: p.model, object: 'model', created, owned_by: 'flotilla' },
+      ...[...p.adapters].map((a) => ({
+        id: a,
+        object: 'model',
+        created,
+        owned_by: 'flotilla',
+        parent: p.model,
+      })),
+    ]),
+  }
+
+  const server = createGatewayServer({
+    clock,
+    tenants,
+    bodyLimit: config.max_body_bytes,
+    draining: () => draining,
+    completion: (call) => d.serve(call),
+    models: () => models,
+    health: () => {
+      const now = clock.now()
+      return {
+        status: 'ok',
+        pools: pools.map((p) => ({
+          model: p.model,
+          backends: p.upstreams.length,
+          ready: p.states.filter((s) => s.healthy && !isEjected(s, now)).length,
+        })),
+      }
+    },
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    log,
+  })
+
+  // Know the backends before taking traffic: one round of probes and scrapes (each bounded by
+  // scrape.timeout_ms), so a backend that is down at start-up is not routed to first.
+  await Promise.all([health.start(), scraper.start()])
+  const host = o.host ?? config.listen.host
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(o.port ?? config.listen.port, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (err) {
+    health.stop()
+    scraper.stop()
+    await agent.close()
+    throw err
+  }
+  const port = (server.address() as AddressInfo).port
+  const urlHost = host.includes(':') ? `[${host}]` : host
+
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    pools,
+    backends: () => {
+      const now = clock.now()
+      return pools.flatMap((p) =>
+        p.upstreams.map((u) => ({
+          pool: p.model,
+          index: u.index,
+          url: u.url,
+          ready: u.state.healthy && !isEjected(u.state, now),
+          inFlight: u.state.inFlight,
+          kvUsage: u.state.metrics?.kvUsage,
+        })),
+      )
+    },
+    metricsText: () => metrics.render(),
+    close(opts = {}) {
+      closing ??= (async () => {
+        draining = true
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        let timer: NodeJS.Timeout | undefined
+        const drained = await Promise.race([
+          d.idle().then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), opts.timeoutMs ?? 30_000)
+          }),
+        ])
+        clearTimeout(timer)
+        health.stop()
+        scraper.stop()
+        server.closeAllConnections()
+        await closed
+        // Past the drain timeout, cut what is left upstream too.
+        await (drained ? agent.close() : agent.destroy())
+      })()
+      return closing
+    },
+  }
+}

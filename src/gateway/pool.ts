@@ -1,0 +1,154 @@
+/**
+ * @module A pool: the backends serving one model (and its LoRA adapters), the router that picks
+ * among them, and the gateway's per-backend records. `pick` builds the policies' FleetView with
+ * `toFleetView` and calls the same router object the simulator runs; before it, the gateway
+ * narrows the choice (never widens it) by marking instances unready in the view it passes:
+ * backends already tried for this request, saturated ones while others have room, and, for an
+ * adapter request, backends without the adapter running while some have it.
+ */
+import { createRouter } from '../policy/registry.js'
+import {
+  type FleetView,
+  type InstanceView,
+  isRoutable,
+  type RequestInfo,
+  type RoutingPolicy,
+} from '../policy/types.js'
+import type { Rng } from '../util/rng.js'
+import { type BackendState, createBackendState } from './backend-state.js'
+import type { GatewayConfig, RouterConfig } from './config.js'
+import { toFleetView } from './fleet-view.js'
+import type { PrefixIndex } from './prefix-index.js'
+import { isSaturated } from './saturation.js'
+
+/** PoolConfig is one validated `pools` entry. */
+export type PoolConfig = GatewayConfig['pools'][number]
+
+/** Upstream is one backend of a pool: where it is and what the gateway knows of it. */
+export interface Upstream {
+  readonly index: number
+  /** The URL as configured (the key of its prefix-index entries and metric labels). */
+  readonly url: string
+  readonly origin: string
+  /** Path prefix of the URL ('' for a bare origin), put before /v1/…, /metrics, /health. */
+  readonly basePath: string
+  readonly state: BackendState
+  /** In-flight cap learned from scrapes (saturation.ts), undefined until a scrape showed a queue. */
+  learnedLimit: number | undefined
+}
+
+/** Capacity is a pool's state for admission: room somewhere, all saturated, or none routable. */
+export type Capacity = 'open' | 'full' | 'none'
+
+/** PickOptions are what narrows one pick. */
+export interface PickOptions {
+  readonly now: number
+  readonly rng: Rng
+  readonly staleAfter: number
+  readonly prefix: PrefixIndex
+  /** Backends already tried for this request. */
+  readonly exclude: ReadonlySet<number>
+  /** The LoRA adapter the request names, if any. */
+  readonly adapter: string | undefined
+}
+
+/** routerOf builds a router from its config form. */
+export function routerOf(c: RouterConfig): RoutingPolicy {
+  if (typeof c === 'string') return createRouter(c)
+  const w = c.weighted
+  // Weights left out take the router's defaults (2:2:1).
+  return createRouter('weighted', {
+    ...(w.prefix !== undefined ? { prefix: w.prefix } : {}),
+    ...(w.queue !== undefined ? { queue: w.queue } : {}),
+    ...(w.kv !== undefined ? { kv: w.kv } : {}),
+  })
+}
+
+/** Pool routes one model's requests over its backends. */
+export class Pool {
+  readonly model: string
+  readonly adapters: ReadonlySet<string>
+  readonly upstreams: ReadonlyArray<Upstream>
+  readonly states: ReadonlyArray<BackendState>
+  readonly router: RoutingPolicy
+  readonly #maxInFlight: number | undefined
+
+  constructor(c: PoolConfig, router: RouterConfig) {
+    this.model = c.model
+    this.adapters = new Set(c.adapters)
+    this.upstreams = c.backends.map((url, index) => {
+      const u = new URL(url)
+      return {
+        index,
+        url,
+        origin: u.origin,
+        basePath: u.pathname.replace(/\/+$/, ''),
+        state: createBackendState(url, c.model),
+        learnedLimit: undefined,
+      }
+    })
+    this.states = this.upstreams.map((u) => u.state)
+    this.router = routerOf(c.router ?? router)
+    this.#maxInFlight = c.max_in_flight
+  }
+
+  /** cap is a backend's in-flight cap: configured, learned, or none (Infinity). */
+  cap(u: Upstream): number {
+    return this.#maxInFlight ?? u.learnedLimit ?? Number.POSITIVE_INFINITY
+  }
+
+  /** saturated applies saturation.ts's rules to one backend. */
+  saturated(u: Upstream, now: number, staleAfter: number): boolean {
+    return isSaturated(u.state, now, staleAfter, this.cap(u))
+  }
+
+  /** capacity says whether a new request could be sent now ('open'), must wait, or cannot run. */
+  capacity(view: FleetView, now: number, staleAfter: number): Capacity {
+    let routable = false
+    for (const inst of view.instances) {
+      if (!isRoutable(inst)) continue
+      routable = true
+      if (!this.saturated(this.upstreams[inst.id]!, now, staleAfter)) return 'open'
+    }
+    return routable ? 'full' : 'none'
+  }
+
+  /** view snapshots the pool as the policies see it. */
+  view(now: number, staleAfter: number, prefix: PrefixIndex): FleetView {
+    return toFleetView(this.states, now, prefix, { staleAfter })
+  }
+
+  /**
+   * pick narrows the view (see the module comment) and asks the router; undefined when no
+   * backend may take the request.
+   */
+  pick(req: RequestInfo, base: FleetView, o: PickOptions): number | undefined {
+    const n = base.instances.length
+    let allowed = base.instances.map((inst) => isRoutable(inst) && !o.exclude.has(inst.id))
+    if (!allowed.some(Boolean)) return undefined
+    const roomy = allowed.map(
+      (a, i) => a && !this.saturated(this.upstreams[i]!, o.now, o.staleAfter),
+    )
+    if (roomy.some(Boolean)) allowed = roomy
+    const adapter = o.adapter
+    if (adapter !== undefined) {
+      const loaded = allowed.map(
+        (a, i) => a && (this.states[i]!.metrics?.lora?.running.includes(adapter) ?? false),
+      )
+      if (loaded.some(Boolean)) allowed = loaded
+    }
+    let narrowed = false
+    for (let i = 0; i < n; i++) if (allowed[i] !== isRoutable(base.instances[i]!)) narrowed = true
+    // Unchanged, the router sees exactly toFleetView's snapshot, as in the simulator.
+    const view: FleetView = narrowed
+      ? {
+          instances: base.instances.map(
+            (inst, i): InstanceView => (allowed[i] ? inst : { ...inst, ready: false }),
+          ),
+          cachedPrefixBlocks: base.cachedPrefixBlocks,
+        }
+      : base
+    const picked = this.router.pick(req, view, { now: o.now, rng: o.rng })
+    return picked !== undefined && allowed[picked] ? picked : undefined
+  }
+}

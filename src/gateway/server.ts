@@ -1,0 +1,201 @@
+/**
+ * @module The gateway's HTTP layer on node:http: routes, API keys, the body limit, JSON and
+ * schema checks, each failure an OpenAI-style error with its status (401, 404, 405, 413, 400,
+ * 503 while draining). A parsed completion request goes to `Dispatch.serve`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { ApiError } from '../openai/api-error.js'
+import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
+import type { Clock } from './clock.js'
+import type { Call } from './dispatch.js'
+import { sendError, sendJson } from './respond.js'
+import type { Tenants } from './tenants.js'
+
+/** ServerHandlers are what the HTTP layer calls. */
+export interface ServerHandlers {
+  readonly clock: Clock
+  readonly tenants: Tenants
+  readonly bodyLimit: number
+  /** Draining: new requests get 503. */
+  draining(): boolean
+  completion(call: Call): Promise<void>
+  models(): unknown
+  health(): unknown
+  metrics(): Promise<{ readonly contentType: string; readonly body: string }>
+  log(line: string): void
+}
+
+type Route = 'completions' | 'chat' | 'models' | 'health' | 'metrics'
+
+/** ROUTES maps each path to its method and route. */
+const ROUTES: Readonly<Record<string, { method: string; route: Route }>> = {
+  '/v1/completions': { method: 'POST', route: 'completions' },
+  '/v1/chat/completions': { method: 'POST', route: 'chat' },
+  '/v1/models': { method: 'GET', route: 'models' },
+  '/health': { method: 'GET', route: 'health' },
+  '/metrics': { method: 'GET', route: 'metrics' },
+}
+
+/**
+ * readBody collects the body up to `limit` bytes, or rejects with a 413 (after which the rest is
+ * discarded, so the client reads the answer rather than a reset).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (): void => {
+      req.resume()
+      reject(
+        new ApiError(413, `the request body exceeds the limit of ${limit} bytes`, {
+          code: 'request_too_large',
+        }),
+      )
+    }
+    if (Number(req.headers['content-length']) > limit) {
+      tooLarge()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    req.on('data', (chunk: Buffer) => {
+      if (over) return
+      size += chunk.length
+      if (size > limit) {
+        over = true
+        chunks.length = 0
+        tooLarge()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.once('end', () => {
+      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+    })
+    req.once('error', reject)
+  })
+}
+
+/** parseJson parses a body or throws a 400 naming the problem. */
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err)
+    throw new ApiError(400, `the request body is not valid JSON: ${why}`, { code: 'invalid_json' })
+  }
+}
+
+/** createGatewayServer builds the node:http server (not yet listening). */
+export function createGatewayServer(h: ServerHandlers): Server {
+  const fail = (res: ServerResponse, err: unknown): void => {
+    if (err instanceof ApiError) {
+      sendError(res, err)
+      return
+    }
+    h.log(`gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+    sendError(res, new ApiError(500, 'internal error in the gateway', { code: 'internal_error' }))
+  }
+
+  const completion = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    chat: boolean,
+  ): Promise<void> => {
+    const arrival = h.clock.now()
+    const tenant = h.tenants.resolve(req.headers.authorization)
+    const body = await readBody(req, h.bodyLimit)
+    const json = parseJson(body)
+    const request = chat ? parseChatRequest(json) : parseCompletionRequest(json)
+    const gone = new AbortController()
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort()
+    })
+    await h.completion({
+      chat,
+      body,
+      request,
+      tenant,
+      arrival,
+      res,
+      clientGone: gone.signal,
+    })
+  }
+
+  return createServer(
+    { noDelay: true, keepAliveTimeout: 30_000 },
+    function onGatewayRequest(req, res) {
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      const path = q < 0 ? url : url.slice(0, q)
+      const entry = ROUTES[path]
+      if (!entry) {
+        req.resume()
+        fail(res, new ApiError(404, `no route for ${req.method} ${path}`, { code: 'not_found' }))
+        return
+      }
+      if (req.method !== entry.method && !(entry.method === 'GET' && req.method === 'HEAD')) {
+        // 405 rather than 404: the path exists, only the method is wrong (RFC 9110 §15.5.6).
+        req.resume()
+        res.setHeader('allow', entry.method)
+        fail(
+          res,
+          new ApiError(405, `method ${req.method} not allowed on ${path}; use ${entry.method}`, {
+            code: 'method_not_allowed',
+          }),
+        )
+        return
+      }
+      switch (entry.route) {
+        case 'health':
+          req.resume()
+          if (h.draining()) {
+            fail(res, new ApiError(503, 'the gateway is shutting down', { code: 'shutting_down' }))
+          } else {
+            sendJson(res, h.health())
+          }
+          return
+        case 'metrics':
+          req.resume()
+          h.metrics().then(
+            (m) => {
+              res.writeHead(200, {
+                'content-type': m.contentType,
+                'content-length': Buffer.byteLength(m.body),
+              })
+              res.end(m.body)
+            },
+            (err: unknown) => fail(res, err),
+          )
+          return
+        case 'models':
+          req.resume()
+          try {
+            h.tenants.resolve(req.headers.authorization)
+            sendJson(res, h.models())
+          } catch (err) {
+            fail(res, err)
+          }
+          return
+        default:
+          if (h.draining()) {
+            // A request that slipped in on a kept-alive connection after the listener closed.
+            req.resume()
+            res.setHeader('connection', 'close')
+            fail(
+              res,
+              new ApiError(503, 'the gateway is shutting down', {
+                code: 'shutting_down',
+                retryAfter: 1,
+              }),
+            )
+            return
+          }
+          completion(req, res, entry.route === 'chat').catch((err: unknown) => {
+            if (err instanceof ApiError && err.status === 413) res.setHeader('connection', 'close')
+            else req.resume()
+            fail(res, err)
+          })
+      }
+    },
+  )
+}
