@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { UsageError } from '../util/errors.js'
+import { demoCommand } from './demo.js'
 import { emulateCommand } from './emulate.js'
 import { policiesCommand } from './policies.js'
 import { serveCommand } from './serve.js'
@@ -29,6 +30,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     simulateCommand(done),
     emulateCommand(done),
     serveCommand(done),
+    demoCommand(done),
     policiesCommand(done),
   ]) {
     program.addCommand(cmd.exitOverride().configureOutput(program.configureOutput()))

@@ -11,53 +11,37 @@
  * (connect error, 5xx) is retried on a backend not yet tried, up to retries.max; after that, or
  * after the client got the head, the failure is final.
  */
-import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { ApiError } from '../openai/api-error.js'
-import type { GenerateRequest } from '../openai/request-schema.js'
-import type { RequestInfo } from '../policy/types.js'
+import type { ApiError } from '../openai/api-error.js'
 import type { Rng } from '../util/rng.js'
 import type { Clock } from './clock.js'
 import type { GatewayConfig } from './config.js'
+import {
+  internalError,
+  modelNotFound,
+  noHealthyBackend,
+  queueFull,
+  queueTimeout,
+  upstreamFailed,
+  upstreamTimeout,
+} from './errors.js'
+import {
+  type Call,
+  createExchange,
+  type Exchange,
+  type GatewayObserver,
+  noteChunk,
+  usedTokens,
+} from './exchange.js'
 import { FairQueue } from './fair-queue.js'
 import type { FailureKind, GatewayMetrics } from './gateway-metrics.js'
 import { type EjectionPolicy, noteFailure, noteSuccess } from './outlier.js'
 import type { Pool, Upstream } from './pool.js'
 import type { PrefixIndex } from './prefix-index.js'
 import { type AttemptOutcome, attempt } from './proxy.js'
-import { type Estimate, estimateRequest } from './request-info.js'
+import { estimateRequest } from './request-info.js'
 import { sendError } from './respond.js'
-import { rateLimited, type Tenant, type Tenants } from './tenants.js'
-import { countFrames, readUsage } from './usage.js'
-
-/** RoutedEvent reports one routing decision (tests, the demo). */
-export interface RoutedEvent {
-  readonly requestId: number
-  readonly pool: string
-  readonly backend: number
-  readonly url: string
-  readonly reason: 'routed' | 'retry'
-}
-
-/** DoneEvent reports one finished request. */
-export interface DoneEvent {
-  readonly requestId: number
-  readonly pool: string
-  /** The last backend tried, if any. */
-  readonly backend: number | undefined
-  readonly tenant: string
-  /** HTTP status (499: the client went away; a stream that failed after it began: 502/504). */
-  readonly status: number
-  /** Seconds from arrival to the first streamed byte, for streams that produced one. */
-  readonly ttft: number | undefined
-  readonly e2e: number
-}
-
-/** GatewayObserver receives routing and completion events, synchronously. */
-export interface GatewayObserver {
-  onRouted?(e: RoutedEvent): void
-  onDone?(e: DoneEvent): void
-}
+import type { Tenants } from './tenants.js'
 
 /** DispatchDeps are the shared parts the request path uses. */
 export interface DispatchDeps {
@@ -74,47 +58,6 @@ export interface DispatchDeps {
   readonly onEjected: (pool: Pool, u: Upstream) => void
   readonly log: (line: string) => void
 }
-
-/** Call is one parsed client request. */
-export interface Call {
-  readonly chat: boolean
-  /** The client's body, forwarded unchanged. */
-  readonly body: Buffer
-  readonly request: GenerateRequest
-  readonly tenant: Tenant
-  /** Arrival on the gateway clock (seconds). */
-  readonly arrival: number
-  readonly res: ServerResponse
-  /** Aborted when the client disconnects before the answer ended. */
-  readonly clientGone: AbortSignal
-}
-
-/** Exchange is a call in progress. */
-interface Exchange {
-  readonly id: number
-  readonly call: Call
-  readonly pool: Pool
-  readonly adapter: string | undefined
-  readonly info: RequestInfo
-  readonly est: Estimate
-  /** Tokens taken from the tenant's bucket (and charged to its fair-queue counter). */
-  readonly charged: number
-  state: 'queued' | 'running' | 'done'
-  queueTimer: NodeJS.Timeout | undefined
-  enqueuedAt: number
-  readonly tried: Set<number>
-  backend: Upstream | undefined
-  ttft: number | undefined
-  lastChunk: number
-  /** SSE frames seen (streamed) or the collected body (non-streamed), for the usage estimate. */
-  frames: number
-  bodyChunks: Buffer[] | undefined
-  bodyBytes: number
-  readonly finished: () => void
-}
-
-/** MAX_USAGE_BODY is the largest non-streamed body kept to read its `usage` (bytes). */
-const MAX_USAGE_BODY = 1 << 20
 
 /** Dispatch owns the pools' queues and serves parsed calls. */
 export class Dispatch {
@@ -143,21 +86,6 @@ export class Dispatch {
     this.#staleAfter = (d.config.scrape.interval_ms + d.config.scrape.staleness_ms) / 1000
   }
 
-  /** staleAfter is the metrics staleness bound in seconds. */
-  get staleAfter(): number {
-    return this.#staleAfter
-  }
-
-  /** ejection is the ejection policy in seconds. */
-  get ejection(): EjectionPolicy {
-    return this.#ejection
-  }
-
-  /** active counts calls admitted and not finished (queued ones included). */
-  get active(): number {
-    return this.#active
-  }
-
   /** queueDepth is the number of calls waiting in a pool's queue. */
   queueDepth(pool: Pool): number {
     return this.#queues.get(pool)?.size ?? 0
@@ -184,19 +112,14 @@ export class Dispatch {
     const target = this.#byModel.get(call.request.model)
     const tenant = call.tenant
     if (!target) {
-      const err = new ApiError(404, `The model \`${call.request.model}\` does not exist.`, {
-        param: 'model',
-        code: 'model_not_found',
-      })
       d.metrics.request('none', 'none', 404, tenant.name)
-      sendError(call.res, err)
+      sendError(call.res, modelNotFound(call.request.model))
       return Promise.resolve()
     }
     const { pool, adapter } = target
     const est = estimateRequest(call.request, call.chat, adapter)
-    const charged = est.promptTokens + est.maxTokens
     try {
-      d.tenants.admit(tenant, charged, d.clock.now())
+      d.tenants.admit(tenant, est.promptTokens + est.maxTokens, d.clock.now())
     } catch (err) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
       d.metrics.request(pool.model, 'none', (err as ApiError).status, tenant.name)
@@ -205,32 +128,7 @@ export class Dispatch {
     }
     const id = this.#nextId++
     return new Promise<void>((finished) => {
-      const ex: Exchange = {
-        id,
-        call,
-        pool,
-        adapter,
-        info: {
-          id,
-          model: pool.model,
-          inputTokens: est.promptTokens,
-          blockHashes: est.blockHashes,
-          tenant: tenant.name,
-        },
-        est,
-        charged,
-        state: 'queued',
-        queueTimer: undefined,
-        enqueuedAt: call.arrival,
-        tried: new Set(),
-        backend: undefined,
-        ttft: undefined,
-        lastChunk: 0,
-        frames: 0,
-        bodyChunks: call.request.stream ? undefined : [],
-        bodyBytes: 0,
-        finished,
-      }
+      const ex = createExchange(id, call, pool, adapter, est, finished)
       this.#active++
       call.clientGone.addEventListener('abort', () => this.#clientGone(ex), { once: true })
       this.#admit(ex)
@@ -250,13 +148,7 @@ export class Dispatch {
     )
     if (capacity === 'none') {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
-      this.#fail(
-        ex,
-        new ApiError(503, `no healthy backend for model '${pool.model}'`, {
-          code: 'no_healthy_backend',
-          retryAfter: 1,
-        }),
-      )
+      this.#fail(ex, noHealthyBackend(pool.model))
       return
     }
     // Arrivals join a non-empty queue even when a slot is free: no jumping ahead of waiters.
@@ -267,15 +159,7 @@ export class Dispatch {
     const tenant = ex.call.tenant
     if (!queue.push(tenant.name, ex, tenant.weight)) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
-      this.#fail(
-        ex,
-        rateLimited(
-          `The gateway queue for model '${pool.model}' is full (${queue.capacity} waiting); ` +
-            'every backend is saturated. Retry shortly.',
-          'queue_full',
-          1,
-        ),
-      )
+      this.#fail(ex, queueFull(pool.model, queue.capacity))
       return
     }
     d.metrics.decision(pool.model, pool.router.name, 'queued')
@@ -284,15 +168,7 @@ export class Dispatch {
     ex.queueTimer = setTimeout(() => {
       if (ex.state !== 'queued' || !queue.remove(tenant.name, ex)) return
       d.metrics.queueWait(pool.model, d.clock.now() - ex.enqueuedAt)
-      this.#fail(
-        ex,
-        rateLimited(
-          `Waited ${maxWait} s in the gateway queue for model '${pool.model}' without a free ` +
-            'backend. Retry later.',
-          'queue_timeout',
-          1,
-        ),
-      )
+      this.#fail(ex, queueTimeout(pool.model, maxWait))
     }, maxWait * 1000)
     this.pump(pool)
   }
@@ -313,11 +189,6 @@ export class Dispatch {
       d.metrics.queueWait(pool.model, now - ex.enqueuedAt)
       this.#start(ex)
     }
-  }
-
-  /** pumpAll pumps every pool (after a scrape or a health change). */
-  pumpAll(): void {
-    for (const pool of this.#d.pools) this.pump(pool)
   }
 
   /**
@@ -342,13 +213,8 @@ export class Dispatch {
       this.#fail(
         ex,
         retry
-          ? new ApiError(502, `every backend tried for model '${pool.model}' failed`, {
-              code: 'upstream_error',
-            })
-          : new ApiError(503, `no healthy backend for model '${pool.model}'`, {
-              code: 'no_healthy_backend',
-              retryAfter: 1,
-            }),
+          ? upstreamFailed(pool.model, ex.tried.size, 'no other backend to try')
+          : noHealthyBackend(pool.model),
       )
       return
     }
@@ -375,7 +241,7 @@ export class Dispatch {
     })
     this.#run(ex, u).catch((err: unknown) => {
       d.log(`gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
-      this.#fail(ex, new ApiError(500, 'internal error in the gateway', { code: 'internal_error' }))
+      this.#fail(ex, internalError())
     })
   }
 
@@ -399,22 +265,7 @@ export class Dispatch {
         firstByteMs: d.config.timeouts.first_byte_s * 1000,
         requestMs,
         clientGone: call.clientGone,
-        onChunk: (chunk, first) => {
-          const t = d.clock.now()
-          if (call.request.stream) {
-            if (first) {
-              ex.ttft = t - call.arrival
-              series.ttft.observe(ex.ttft)
-            } else {
-              series.itl.observe(t - ex.lastChunk)
-            }
-            ex.lastChunk = t
-            ex.frames += countFrames(chunk)
-          } else if (ex.bodyChunks && ex.bodyBytes + chunk.length <= MAX_USAGE_BODY) {
-            ex.bodyChunks.push(chunk)
-            ex.bodyBytes += chunk.length
-          }
-        },
+        onChunk: (chunk, first) => noteChunk(ex, chunk, first, d.clock.now(), series),
       })
     } finally {
       u.state.inFlight--
@@ -444,15 +295,7 @@ export class Dispatch {
           this.#start(ex)
           return
         }
-        this.#fail(
-          ex,
-          new ApiError(
-            502,
-            `the backend for model '${pool.model}' failed after ${ex.tried.size} attempt(s): ` +
-              outcome.detail,
-            { code: 'upstream_error' },
-          ),
-        )
+        this.#fail(ex, upstreamFailed(pool.model, ex.tried.size, outcome.detail))
         return
       }
       case 'timeout':
@@ -462,7 +305,7 @@ export class Dispatch {
         d.metrics.failure(pool.model, u.url, kind, false)
         const status = outcome.kind === 'timeout' ? 504 : 502
         if (outcome.kind === 'timeout' && !outcome.forwarded) {
-          this.#fail(ex, new ApiError(504, outcome.detail, { code: 'upstream_timeout' }))
+          this.#fail(ex, upstreamTimeout(outcome.detail))
         } else {
           this.#finish(ex, status) // attempt() already ended the client's stream with an error
         }
@@ -510,14 +353,7 @@ export class Dispatch {
     const pool = ex.pool.model
     const url = ex.backend?.url ?? 'none'
     const ok = status < 400
-    // Tokens the backend used, estimated: the prompt plus the output it reported or streamed.
-    let used = 0
-    if (ok) {
-      const output = call.request.stream
-        ? Math.max(0, ex.frames - 1 - (call.chat ? 1 : 0) - (call.request.includeUsage ? 1 : 0))
-        : (readUsage(ex.bodyChunks) ?? ex.est.maxTokens)
-      used = ex.est.promptTokens + output
-    }
+    const used = usedTokens(ex, ok)
     d.tenants.release(call.tenant, ex.charged - used, now)
     // The fair-queue counter was charged up front; settle it to what was used.
     this.#queues.get(ex.pool)?.charge(call.tenant.name, used - ex.charged)

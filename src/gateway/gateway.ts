@@ -10,7 +10,8 @@ import { createRng } from '../util/rng.js'
 import { isEjected } from './backend-state.js'
 import { type Clock, systemClock } from './clock.js'
 import type { GatewayConfig } from './config.js'
-import { Dispatch, type GatewayObserver } from './dispatch.js'
+import { Dispatch } from './dispatch.js'
+import type { GatewayObserver } from './exchange.js'
 import { GatewayMetrics } from './gateway-metrics.js'
 import { HealthChecker } from './health.js'
 import { Pool } from './pool.js'
@@ -19,7 +20,7 @@ import { Scraper } from './scraper.js'
 import { createGatewayServer } from './server.js'
 import { Tenants } from './tenants.js'
 
-export type { DoneEvent, GatewayObserver, RoutedEvent } from './dispatch.js'
+export type { DoneEvent, GatewayObserver, RoutedEvent } from './exchange.js'
 
 /** GatewayOptions are the in-process knobs the config file does not carry. */
 export interface GatewayOptions {

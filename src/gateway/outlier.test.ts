@@ -1,3 +1,7 @@
+/**
+ * @module Outlier ejection: the failure streak, the cool-off, and re-admission only by a
+ * successful probe.
+ */
 import { describe, expect, it } from 'vitest'
 import { createBackendState, isEjected } from './backend-state.js'
 import { inEjection, noteFailure, noteProbe, noteSuccess, probeDue } from './outlier.js'

@@ -1,3 +1,7 @@
+/**
+ * @module Saturation rules (in-flight cap, staleness, a queue with KV full) and the in-flight cap
+ * learned from scrapes.
+ */
 import { describe, expect, it } from 'vitest'
 import type { BackendMetrics } from './backend-metrics.js'
 import { createBackendState } from './backend-state.js'

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from '../openai/api-error.js'
 import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
 import type { Clock } from './clock.js'
-import type { Call } from './dispatch.js'
+import type { Call } from './exchange.js'
 import { sendError, sendJson } from './respond.js'
 import type { Tenants } from './tenants.js'
 

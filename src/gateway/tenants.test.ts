@@ -1,3 +1,7 @@
+/**
+ * @module Tenants: API keys and 401s, max_concurrency and tokens-per-minute 429s with
+ * Retry-After.
+ */
 import { describe, expect, it } from 'vitest'
 import type { ApiError } from '../openai/api-error.js'
 import { parseGatewayConfig } from './config.js'

@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../openai/api-error.js'
 import type { GatewayConfig } from './config.js'
+import { rateLimited } from './errors.js'
 import { TokenBucket } from './quota.js'
 
 /** Tenant is one tenant's limits and live usage. */
@@ -20,11 +21,6 @@ export interface Tenant {
 
 /** ANONYMOUS is the tenant name used when the config lists no tenants. */
 export const ANONYMOUS = 'anonymous'
-
-/** rateLimited is a 429 in OpenAI's shape, with its Retry-After. */
-export function rateLimited(message: string, code: string, retryAfter: number): ApiError {
-  return new ApiError(429, message, { type: 'rate_limit_exceeded', code, retryAfter })
-}
 
 /** Tenants resolves keys and applies per-tenant limits. */
 export class Tenants {

@@ -1,3 +1,4 @@
+/** @module Output-token estimates from forwarded SSE frames and non-streamed bodies. */
 import { describe, expect, it } from 'vitest'
 import { countFrames, readUsage } from './usage.js'
 

@@ -2,11 +2,13 @@
  * @module Failures through the gateway: a backend killed mid-run under load (every request
  * completes or gets a clear error, none hangs, the dead backend is ejected, later requests
  * succeed), retries of 5xx on other backends with ejection and probe re-admission, first-byte
- * timeouts on a hung backend, and SSE forwarded unbuffered from a real-time emulator.
+ * timeouts on a hung backend, a client disconnect aborting the upstream request, and SSE
+ * forwarded unbuffered from a real-time emulator.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../src/emulator/emulator.js'
 import type { Gateway } from '../../src/gateway/gateway.js'
+import { scrape } from '../emulator/helpers.js'
 import {
   gatewayMetrics,
   MODEL,
@@ -176,6 +178,36 @@ describe('retries and ejection', () => {
     const plain = await within(send(gw, { prompt: 'hang 2', max_tokens: 10 }), 3_000, 'hung')
     expect(plain.status).toBe(504)
     expect(plain.error).toBe(true)
+  })
+})
+
+describe('client disconnects', () => {
+  it('aborts the upstream request when the client goes away mid-stream', async () => {
+    const [e] = await emulators(1, { timeScale: 1 })
+    const gw = await gateway([e!])
+    const ctrl = new AbortController()
+    const res = await fetch(`${gw.url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({
+        model: MODEL,
+        prompt: 'walk away',
+        max_tokens: 2000,
+        ignore_eos: true,
+        stream: true,
+      }),
+      signal: ctrl.signal,
+    })
+    await res.body!.getReader().read()
+    ctrl.abort()
+    // The emulator counts the request as aborted, as vLLM does, long before 2,000 tokens.
+    await until(
+      async () =>
+        sum(await scrape(e!), 'vllm:request_success_total', { finished_reason: 'abort' }) === 1,
+      3_000,
+    )
+    await until(() => gw.backends()[0]!.inFlight === 0, 2_000)
+    const m = await gatewayMetrics(gw)
+    expect(sum(m, 'flotilla_gateway_requests_total', { status: '499' })).toBe(1)
   })
 })
 
