@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
+import { matchRoute, type RouteTable } from '../openai/routes.js'
 
 /** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
@@ -34,7 +35,7 @@ export interface ServerOptions {
 type Route = 'completions' | 'chat' | 'models' | 'health' | 'metrics'
 
 /** ROUTES maps each path to its method and route. */
-const ROUTES: Readonly<Record<string, { method: string; route: Route }>> = {
+const ROUTES: RouteTable<Route> = {
   '/v1/completions': { method: 'POST', route: 'completions' },
   '/v1/chat/completions': { method: 'POST', route: 'chat' },
   '/v1/models': { method: 'GET', route: 'models' },
@@ -147,28 +148,9 @@ export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions
   const server = createServer(
     { noDelay: true, keepAliveTimeout: 30_000 },
     function onRequest(req, res) {
-      const url = req.url ?? '/'
-      const q = url.indexOf('?')
-      const path = q < 0 ? url : url.slice(0, q)
-      const entry = ROUTES[path]
-      if (!entry) {
-        req.resume()
-        fail(res, new ApiError(404, `no route for ${req.method} ${path}`, { code: 'not_found' }))
-        return
-      }
-      if (req.method !== entry.method && !(entry.method === 'GET' && req.method === 'HEAD')) {
-        // 405 rather than 404: the path exists, only the method is wrong (RFC 9110 §15.5.6).
-        req.resume()
-        res.setHeader('allow', entry.method)
-        fail(
-          res,
-          new ApiError(405, `method ${req.method} not allowed on ${path}; use ${entry.method}`, {
-            code: 'method_not_allowed',
-          }),
-        )
-        return
-      }
-      switch (entry.route) {
+      const route = matchRoute(req, res, ROUTES, fail)
+      if (route === undefined) return
+      switch (route) {
         case 'health':
           res.writeHead(200, { 'content-length': 0 })
           res.end()
@@ -195,7 +177,7 @@ export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions
             fail(res, new ApiError(503, 'the emulator is shutting down', { code: 'shutting_down' }))
             return
           }
-          handlePost(req, res, entry.route === 'chat')
+          handlePost(req, res, route === 'chat')
       }
     },
   )

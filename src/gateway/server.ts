@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
 import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
+import { matchRoute, type RouteTable } from '../openai/routes.js'
 import type { Clock } from './clock.js'
 import type { Call } from './exchange.js'
 import { sendError, sendJson } from './respond.js'
@@ -28,7 +29,7 @@ export interface ServerHandlers {
 type Route = 'completions' | 'chat' | 'models' | 'health' | 'metrics'
 
 /** ROUTES maps each path to its method and route. */
-const ROUTES: Readonly<Record<string, { method: string; route: Route }>> = {
+const ROUTES: RouteTable<Route> = {
   '/v1/completions': { method: 'POST', route: 'completions' },
   '/v1/chat/completions': { method: 'POST', route: 'chat' },
   '/v1/models': { method: 'GET', route: 'models' },
@@ -124,28 +125,9 @@ export function createGatewayServer(h: ServerHandlers): Server {
   return createServer(
     { noDelay: true, keepAliveTimeout: 30_000 },
     function onGatewayRequest(req, res) {
-      const url = req.url ?? '/'
-      const q = url.indexOf('?')
-      const path = q < 0 ? url : url.slice(0, q)
-      const entry = ROUTES[path]
-      if (!entry) {
-        req.resume()
-        fail(res, new ApiError(404, `no route for ${req.method} ${path}`, { code: 'not_found' }))
-        return
-      }
-      if (req.method !== entry.method && !(entry.method === 'GET' && req.method === 'HEAD')) {
-        // 405 rather than 404: the path exists, only the method is wrong (RFC 9110 §15.5.6).
-        req.resume()
-        res.setHeader('allow', entry.method)
-        fail(
-          res,
-          new ApiError(405, `method ${req.method} not allowed on ${path}; use ${entry.method}`, {
-            code: 'method_not_allowed',
-          }),
-        )
-        return
-      }
-      switch (entry.route) {
+      const route = matchRoute(req, res, ROUTES, fail)
+      if (route === undefined) return
+      switch (route) {
         case 'health':
           req.resume()
           if (h.draining()) {
@@ -190,7 +172,7 @@ export function createGatewayServer(h: ServerHandlers): Server {
             )
             return
           }
-          completion(req, res, entry.route === 'chat').catch((err: unknown) => {
+          completion(req, res, route === 'chat').catch((err: unknown) => {
             if (err instanceof ApiError && err.status === 413) res.setHeader('connection', 'close')
             else req.resume()
             fail(res, err)
