@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
+import { parseJson, readBody } from '../openai/read-body.js'
 import { matchRoute, type RouteTable } from '../openai/routes.js'
 
 /** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
@@ -66,50 +67,6 @@ function sendJson(res: ServerResponse, body: string): void {
   res.end(body)
 }
 
-/**
- * readBody collects the request body up to `limit` bytes. Past the limit it answers 413 and
- * discards the rest (so the client reads the answer rather than a reset), then closes.
- */
-function readBody(
-  req: IncomingMessage,
-  res: ServerResponse,
-  limit: number,
-  onBody: (text: string) => void,
-): void {
-  const tooLarge = (): void => {
-    res.setHeader('connection', 'close')
-    sendError(
-      res,
-      new ApiError(413, `the request body exceeds the limit of ${limit} bytes`, {
-        code: 'request_too_large',
-      }),
-    )
-    req.resume()
-  }
-  const declared = Number(req.headers['content-length'])
-  if (declared > limit) {
-    tooLarge()
-    return
-  }
-  const chunks: Buffer[] = []
-  let size = 0
-  let over = false
-  req.on('data', (chunk: Buffer) => {
-    if (over) return
-    size += chunk.length
-    if (size > limit) {
-      over = true
-      chunks.length = 0
-      tooLarge()
-      return
-    }
-    chunks.push(chunk)
-  })
-  req.on('end', () => {
-    if (!over) onBody(Buffer.concat(chunks).toString('utf8'))
-  })
-}
-
 /** createEmulatorServer builds the node:http server (not yet listening). */
 export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions = {}): Server {
   const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
@@ -125,24 +82,20 @@ export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions
   }
 
   const handlePost = (req: IncomingMessage, res: ServerResponse, chat: boolean): void => {
-    readBody(req, res, limit, (text) => {
-      let body: unknown
-      try {
-        body = JSON.parse(text)
-      } catch (err) {
-        const why = err instanceof Error ? err.message : String(err)
-        fail(
-          res,
-          new ApiError(400, `the request body is not valid JSON: ${why}`, { code: 'invalid_json' }),
-        )
-        return
-      }
-      try {
-        routes.completion(body, chat, res)
-      } catch (err) {
+    readBody(req, limit).then(
+      (raw) => {
+        try {
+          routes.completion(parseJson(raw), chat, res)
+        } catch (err) {
+          fail(res, err)
+        }
+      },
+      (err: unknown) => {
+        // Past the limit: close once the 413 is out, as the rest of the body is discarded.
+        res.setHeader('connection', 'close')
         fail(res, err)
-      }
-    })
+      },
+    )
   }
 
   const server = createServer(

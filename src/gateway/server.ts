@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
+import { parseJson, readBody } from '../openai/read-body.js'
 import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
 import { matchRoute, type RouteTable } from '../openai/routes.js'
 import type { Clock } from './clock.js'
@@ -35,55 +36,6 @@ const ROUTES: RouteTable<Route> = {
   '/v1/models': { method: 'GET', route: 'models' },
   '/health': { method: 'GET', route: 'health' },
   '/metrics': { method: 'GET', route: 'metrics' },
-}
-
-/**
- * readBody collects the body up to `limit` bytes, or rejects with a 413 (after which the rest is
- * discarded, so the client reads the answer rather than a reset).
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = (): void => {
-      req.resume()
-      reject(
-        new ApiError(413, `the request body exceeds the limit of ${limit} bytes`, {
-          code: 'request_too_large',
-        }),
-      )
-    }
-    if (Number(req.headers['content-length']) > limit) {
-      tooLarge()
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = false
-    req.on('data', (chunk: Buffer) => {
-      if (over) return
-      size += chunk.length
-      if (size > limit) {
-        over = true
-        chunks.length = 0
-        tooLarge()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.once('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
-    })
-    req.once('error', reject)
-  })
-}
-
-/** parseJson parses a body or throws a 400 naming the problem. */
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err)
-    throw new ApiError(400, `the request body is not valid JSON: ${why}`, { code: 'invalid_json' })
-  }
 }
 
 /** createGatewayServer builds the node:http server (not yet listening). */
