@@ -8,6 +8,7 @@ import { dtypes, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
 import { describeEmulator, type EmulatorOptions, startEmulator } from '../emulator/emulator.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
+import { serveUntilSignal } from './serve-until-signal.js'
 
 interface EmulateFlags {
   model: string
@@ -81,30 +82,18 @@ function toOptions(f: EmulateFlags): EmulatorOptions {
 /** runEmulate serves until a signal; resolves to the exit code. */
 async function runEmulate(f: EmulateFlags): Promise<number> {
   const opts = toOptions(f)
-  // Listen for signals before the server starts, so a SIGTERM during start-up also drains.
-  let stop: (signal: NodeJS.Signals) => void = () => {}
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    stop = (signal) => {
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-      // A second signal now takes Node's default action (exit), for an impatient operator.
-      resolve(signal)
-    }
-    process.on('SIGTERM', stop)
-    process.on('SIGINT', stop)
-  })
-  const emulator = await startEmulator(opts).catch((err: unknown) => {
-    stop('SIGTERM')
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new UsageError(`--port: cannot listen on ${opts.host}:${opts.port} (${code})`)
-    }
-    throw err
-  })
-  process.stderr.write(`${describeEmulator(emulator)}\n`)
-  const signal = await stopped
-  process.stderr.write(`emulate: ${signal}: draining in-flight requests\n`)
-  await emulator.close()
+  await serveUntilSignal(
+    async () => {
+      const emulator = await startEmulator(opts)
+      process.stderr.write(`${describeEmulator(emulator)}\n`)
+      return emulator
+    },
+    (code) => `--port: cannot listen on ${opts.host}:${opts.port} (${code})`,
+    async (emulator, signal) => {
+      process.stderr.write(`emulate: ${signal}: draining in-flight requests\n`)
+      await emulator.close()
+    },
+  )
   return 0
 }
 

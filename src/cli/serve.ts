@@ -5,8 +5,8 @@
 import { Command } from 'commander'
 import { loadGatewayConfig } from '../gateway/config.js'
 import { startGateway } from '../gateway/gateway.js'
-import { UsageError } from '../util/errors.js'
 import { parseNonNegativeInt } from './args.js'
+import { serveUntilSignal } from './serve-until-signal.js'
 
 interface ServeFlags {
   config: string
@@ -19,34 +19,22 @@ async function runServe(f: ServeFlags): Promise<number> {
   const config = await loadGatewayConfig(f.config)
   const seed = parseNonNegativeInt('--seed', f.seed)
   const drainMs = parseNonNegativeInt('--drain-timeout', f.drainTimeout) * 1000
-  let stop: (signal: NodeJS.Signals) => void = () => {}
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    stop = (signal) => {
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-      // A second signal now takes Node's default action (exit), for an impatient operator.
-      resolve(signal)
-    }
-    process.on('SIGTERM', stop)
-    process.on('SIGINT', stop)
-  })
-  const gateway = await startGateway(config, { seed }).catch((err: unknown) => {
-    stop('SIGTERM')
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new UsageError(
-        `${f.config}: listen: cannot listen on ${config.listen.host}:${config.listen.port} (${code})`,
-      )
-    }
-    throw err
-  })
-  const pools = gateway.pools
-    .map((p) => `${p.model} → ${p.upstreams.length} backend(s), router ${p.router.name}`)
-    .join('; ')
-  process.stderr.write(`flotilla serve: listening on ${gateway.url} (${pools})\n`)
-  const signal = await stopped
-  process.stderr.write(`flotilla serve: ${signal}: draining in-flight requests\n`)
-  await gateway.close({ timeoutMs: drainMs })
+  await serveUntilSignal(
+    async () => {
+      const gateway = await startGateway(config, { seed })
+      const pools = gateway.pools
+        .map((p) => `${p.model} → ${p.upstreams.length} backend(s), router ${p.router.name}`)
+        .join('; ')
+      process.stderr.write(`flotilla serve: listening on ${gateway.url} (${pools})\n`)
+      return gateway
+    },
+    (code) =>
+      `${f.config}: listen: cannot listen on ${config.listen.host}:${config.listen.port} (${code})`,
+    async (gateway, signal) => {
+      process.stderr.write(`flotilla serve: ${signal}: draining in-flight requests\n`)
+      await gateway.close({ timeoutMs: drainMs })
+    },
+  )
   return 0
 }
 
