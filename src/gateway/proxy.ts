@@ -113,6 +113,16 @@ export function attempt(o: AttemptOptions): Promise<AttemptOutcome> {
     /** The client's response was ended at the [DONE] frame. */
     let ended = false
     let errorBody = ''
+    /** Some body bytes were written (the head went with them). */
+    let wrote = false
+    let corked = false
+    const uncork = (): void => {
+      corked = false
+      res.uncork()
+    }
+    const flushHead = (): void => {
+      if (!wrote && !res.writableEnded && !res.destroyed) res.flushHeaders()
+    }
 
     const abort = (why: string): void => {
       if (abortedFor !== '' || settled) return
@@ -186,8 +196,10 @@ export function attempt(o: AttemptOptions): Promise<AttemptOutcome> {
           res.setHeader('x-accel-buffering', 'no')
         }
         res.writeHead(statusCode)
-        // The head goes out now, not with the first token: a client sees the stream open at once.
-        if (sse) res.flushHeaders()
+        // The head goes out in this turn, not with the first token, so a client sees the stream
+        // open at once; but when the first chunk came in the same read (the usual case) it rides
+        // in the same write as the head.
+        if (sse) process.nextTick(flushHead)
         forwarded = true
         controller = c
       },
@@ -206,6 +218,14 @@ export function attempt(o: AttemptOptions): Promise<AttemptOutcome> {
           o.onChunk(chunk, false)
         }
         if (ended) return
+        wrote = true
+        if (!corked) {
+          // One socket read often holds several chunked-encoding pieces, each its own callback:
+          // cork so they leave as one writev, as a proxy forwarding whole reads would send them.
+          corked = true
+          res.cork()
+          process.nextTick(uncork)
+        }
         if (sse && endsWithDone(chunk)) {
           // The stream's last frame: send it with the chunked-encoding terminator in one write
           // rather than two (the upstream's own end follows at once and finds it ended).
