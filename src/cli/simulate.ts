@@ -6,7 +6,16 @@ import { performance } from 'node:perf_hooks'
 import { Command, Option } from 'commander'
 import { dtypes, getGpu, getModel, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
 import type { EngineConfig } from '../engine/config.js'
-import { createRouter, routerNames } from '../policy/registry.js'
+import { admissionNames } from '../policy/admission/registry.js'
+import {
+  choiceLabel,
+  type PolicyChoice,
+  parseCompareItems,
+  resolveChoice,
+  validateChoice,
+} from '../policy/choice.js'
+import { kvNames } from '../policy/kv/registry.js'
+import { routerNames } from '../policy/registry.js'
 import { createProgress } from '../report/progress.js'
 import { formatRunFooter, formatSummaryTable } from '../report/table.js'
 import { writeReport } from '../report/write.js'
@@ -35,6 +44,8 @@ interface SimulateFlags {
   instances: string
   dtype: string
   router: string
+  admission: string
+  kv: string
   compare?: string
   sloTtft?: string
   sloTpot?: string
@@ -48,24 +59,6 @@ interface SimulateFlags {
   maxNumBatchedTokens?: string
   gpuMemoryUtilization?: string
   prefixCaching: boolean
-}
-
-/** parseCompare turns "a,b" or "router=a,router=b" into router names. */
-function parseCompare(raw: string): string[] {
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  if (items.length === 0) throw new UsageError('--compare: expected a comma-separated list')
-  return items.map((item) => {
-    const eq = item.indexOf('=')
-    if (eq < 0) return item
-    const kind = item.slice(0, eq)
-    if (kind !== 'router') {
-      throw new UsageError(`--compare: '${kind}=' policies are not available yet; use router names`)
-    }
-    return item.slice(eq + 1)
-  })
 }
 
 function shorthandFleet(f: SimulateFlags): FleetSpec {
@@ -110,8 +103,9 @@ const FORMATS: ReadonlyArray<TraceFormat> = ['azure', 'mooncake', 'burstgpt', 's
 
 /** runSimulate executes the command; returns the process exit code. */
 async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promise<number> {
-  const routers = f.compare ? parseCompare(f.compare) : [f.router]
-  for (const r of routers) createRouter(r) // validate every name before any work
+  const base: PolicyChoice = { router: f.router, admission: f.admission, kv: f.kv }
+  validateChoice(base) // every name is checked before any work
+  const choices = f.compare ? parseCompareItems(f.compare, base) : [base]
   if (f.format !== undefined && !FORMATS.includes(f.format as TraceFormat)) {
     throw new UsageError(`--format: unknown format '${f.format}'; valid: ${FORMATS.join(', ')}`)
   }
@@ -138,22 +132,26 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
   await openTrace(f.trace, openOpts)
 
   const runs: RunDetail[] = []
-  for (const name of routers) {
+  for (const choice of choices) {
+    const label = choiceLabel(choice)
     const source = await openTrace(f.trace, openOpts)
     const total = source.size ?? requests
     const progress = createProgress({
-      label: routers.length > 1 ? `simulate ${name}` : 'simulate',
+      label: choices.length > 1 ? `simulate ${label}` : 'simulate',
       stream: process.stderr,
       enabled: Boolean(process.stderr.isTTY) && !f.quiet,
       clock: () => performance.now(),
       ...(total !== undefined ? { total } : {}),
     })
     try {
+      const { router, hooks } = resolveChoice(choice)
       runs.push(
         await simulate(plans, source, {
           seed,
           slo,
-          router: createRouter(name),
+          router,
+          hooks,
+          label: { policy: label, admission: choice.admission, kv: choice.kv },
           onProgress: (n, t) => progress.update(n, `t=${Math.round(t)}s`),
         }),
       )
@@ -187,7 +185,7 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
   return new Command('simulate')
     .description(
       'Replay a workload trace through a simulated fleet and report TTFT, TPOT, SLO attainment, ' +
-        'goodput and cost per routing policy.',
+        'goodput and cost per policy (routing, admission, KV retention).',
     )
     .option(
       '--trace <path|name>',
@@ -206,7 +204,16 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
       'bf16',
     )
     .option('--router <name>', `routing policy (${routerNames.join(', ')})`, 'least-outstanding')
-    .option('--compare <a,b,...>', 'run several routers on identical arrivals')
+    .option(
+      '--admission <name>',
+      `admission and in-engine scheduling (${admissionNames.join(', ')})`,
+      'fcfs',
+    )
+    .option('--kv <name>', `KV-cache retention (${kvNames.join(', ')})`, 'lru')
+    .option(
+      '--compare <a,b,...>',
+      'run several policies on identical arrivals: router names, or kind=name (admission=, kv=)',
+    )
     .option('--slo-ttft <s>', `TTFT SLO in seconds (default ${DEFAULT_SLO.ttft_s})`)
     .option('--slo-tpot <s>', `TPOT SLO in seconds (default ${DEFAULT_SLO.tpot_s})`)
     .option('--requests <n>', 'replay only the first n requests')

@@ -15,6 +15,7 @@ import type { IterationModel } from '../perf/iteration.js'
 import { BlockPool } from './block-pool.js'
 import type { EngineConfig } from './config.js'
 import { Deque } from './deque.js'
+import type { EngineHooks } from './hooks.js'
 import { SeqStatus, type Sequence } from './sequence.js'
 
 /** EngineListener hears about tokens and finished requests; `now` is the iteration's end. */
@@ -56,6 +57,8 @@ export class Engine {
   readonly config: EngineConfig
   readonly model: IterationModel
   readonly pool: BlockPool
+  /** The engine's admission and KV policies beyond vLLM's defaults (empty: plain vLLM). */
+  readonly hooks: EngineHooks
   readonly counters: EngineCounters = {
     iterations: 0,
     busySeconds: 0,
@@ -89,12 +92,14 @@ export class Engine {
     model: IterationModel,
     numBlocks: number,
     listener: EngineListener,
+    hooks: EngineHooks = {},
   ) {
     if (config.maxModelLen <= 0) throw new RangeError('maxModelLen must be resolved (> 0)')
     this.config = config
     this.model = model
     this.pool = new BlockPool(numBlocks)
     this.#listener = listener
+    this.hooks = hooks
   }
 
   /** numRunning is vllm:num_requests_running. */

@@ -1,5 +1,7 @@
 /** @module The policy registry: every policy chosen by name (CLI flags, gateway config, reports). */
 import { UsageError } from '../util/errors.js'
+import { admissionNames, admissionSummaries } from './admission/registry.js'
+import { kvNames, kvSummaries } from './kv/registry.js'
 import { createLeastKv } from './router/least-kv.js'
 import { createLeastOutstanding } from './router/least-outstanding.js'
 import { createPowerOfTwo } from './router/power-of-two.js'
@@ -87,5 +89,17 @@ export interface PolicyInfo {
 
 /** listPolicies returns every registered policy with a one-line summary, routers first. */
 export function listPolicies(): PolicyInfo[] {
-  return routerNames.map((name) => ({ kind: 'router', name, summary: routerSummaries[name] }))
+  return [
+    ...routerNames.map((name) => ({
+      kind: 'router' as const,
+      name,
+      summary: routerSummaries[name],
+    })),
+    ...admissionNames.map((name) => ({
+      kind: 'admission' as const,
+      name,
+      summary: admissionSummaries[name],
+    })),
+    ...kvNames.map((name) => ({ kind: 'kv' as const, name, summary: kvSummaries[name] })),
+  ]
 }

@@ -36,7 +36,7 @@ export function latencyCharts(runs: ReadonlyArray<RunDetail>): string[] {
     const series: LineSeries[] = runs.map((r, i) => {
       const points = cdfPoints(r.cdf[key]).map(([v, q]) => [v * k, q] as const)
       return {
-        name: r.summary.router,
+        name: r.summary.policy,
         style: seriesStyle(i),
         points,
         ...(points.length === 0 ? { note: '(no completed requests)' } : {}),
@@ -119,7 +119,7 @@ export function timelineCharts(runs: ReadonlyArray<RunDetail>): string[] {
     runs.map((r, i) => {
       const offset = (at === 'mid' ? 0.5 : 1) * stepOf(r)
       return {
-        name: r.summary.router,
+        name: r.summary.policy,
         style: seriesStyle(i),
         points: r.timeline.t.map(
           (t, j) => [(t + offset) / unit.div, pick(r)[j] ?? Number.NaN] as const,
@@ -188,7 +188,7 @@ export function kvHeatmaps(runs: ReadonlyArray<RunDetail>): string[] {
       : ''
     return renderHeatmap({
       id: `kv-${i}`,
-      title: `KV-cache usage — ${r.summary.router}`,
+      title: `KV-cache usage — ${r.summary.policy}`,
       subtitle: `${rows.length} instance${rows.length === 1 ? '' : 's'}${stats}. Each cell shows the peak over its time span.`,
       rows,
       t: tl.t.map((t) => t / unit.div),
@@ -226,7 +226,7 @@ export function sloChart(runs: ReadonlyArray<RunDetail>, sloLabel: string): stri
       { name: `${tpotName} (completed)`, color: '#E69F00' },
     ],
     groups: runs.map((r) => ({
-      label: r.summary.router,
+      label: r.summary.policy,
       values: [
         r.summary.slo.attainment,
         fractionAtMost(r.cdf.ttft_s, r.summary.slo.ttft_s),

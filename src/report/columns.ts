@@ -21,10 +21,10 @@ export interface Column {
 /** SUMMARY_COLUMNS are the columns of the summary table, router first. */
 export const SUMMARY_COLUMNS: ReadonlyArray<Column> = [
   {
-    head: ['', 'router'],
-    help: 'Policy run (router, or kind=name when comparing other policy kinds)',
+    head: ['', 'policy'],
+    help: 'Policies run: the router, plus any non-default admission or KV policy (router+admission+kv)',
     align: 'left',
-    format: (r) => r.router,
+    format: (r) => r.policy,
   },
   {
     head: ['done/', 'total'],

@@ -126,5 +126,5 @@ function fleetComposition(runs: ReadonlyArray<RunDetail>): string {
   const per = runs.map((r) => describe(r.instances))
   const unique = [...new Set(per)].filter((s) => s !== '')
   if (unique.length <= 1) return unique[0] ?? ''
-  return runs.map((r, i) => `${r.summary.router}: ${per[i] ?? ''}`).join('; ')
+  return runs.map((r, i) => `${r.summary.policy}: ${per[i] ?? ''}`).join('; ')
 }

@@ -15,6 +15,10 @@ export interface Quantiles {
 /** RunSummary is one policy run, in DESIGN.md's JSON schema (snake_case keys are the contract). */
 export interface RunSummary {
   readonly router: string
+  /** The run's policies in one label: the router, plus any non-default admission or KV policy. */
+  readonly policy: string
+  readonly admission: string
+  readonly kv: string
   readonly trace: string
   readonly requests: number
   readonly completed: number

@@ -4,6 +4,7 @@
  * nothing per instance).
  */
 import { Engine, type EngineListener } from '../engine/engine.js'
+import type { EngineHooks } from '../engine/hooks.js'
 import { createIterationModel } from '../perf/iteration.js'
 import type { InstanceView } from '../policy/types.js'
 import type { InstancePlan } from './fleet.js'
@@ -26,7 +27,7 @@ export class SimInstance implements InstanceView {
   lastGenerated = 0
   lastComputed = 0
 
-  constructor(id: number, plan: InstancePlan, listener: EngineListener) {
+  constructor(id: number, plan: InstancePlan, listener: EngineListener, hooks: EngineHooks = {}) {
     this.id = id
     this.name = plan.name
     this.group = plan.group
@@ -37,6 +38,7 @@ export class SimInstance implements InstanceView {
       createIterationModel(plan.deployment),
       plan.numBlocks,
       listener,
+      hooks,
     )
   }
 

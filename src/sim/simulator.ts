@@ -3,6 +3,7 @@
  * order) and per-instance iteration completions (a small heap), deterministic for a seed.
  */
 import { performance } from 'node:perf_hooks'
+import type { EngineHooks } from '../engine/hooks.js'
 import type { Sequence } from '../engine/sequence.js'
 import { Sequence as Seq } from '../engine/sequence.js'
 import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../policy/types.js'
@@ -21,6 +22,10 @@ export interface SimulationOptions {
   readonly seed: number
   readonly slo: Slo
   readonly router: RoutingPolicy
+  /** Builds each engine's own admission and KV policies (default: vLLM's FCFS and LRU). */
+  readonly hooks?: () => EngineHooks
+  /** The run's label and policy names for the summary (default: the router's name, fcfs, lru). */
+  readonly label?: { readonly policy: string; readonly admission: string; readonly kv: string }
   /** Called every few thousand arrivals with the count so far and the simulated time. */
   readonly onProgress?: (arrivals: number, simTime: number) => void
 }
@@ -46,7 +51,9 @@ export async function simulate(
       ;(seq.tag as SimInstance).outstanding--
     },
   }
-  for (const [i, plan] of plans.entries()) instances.push(new SimInstance(i, plan, listener))
+  for (const [i, plan] of plans.entries()) {
+    instances.push(new SimInstance(i, plan, listener, opts.hooks?.() ?? {}))
+  }
   const view: FleetView = {
     instances,
     cachedPrefixBlocks: (i, hashes) => instances[i]?.engine.cachedPrefixBlocks(hashes) ?? 0,
@@ -161,6 +168,9 @@ export async function simulate(
   const hours = fields.makespan_s / 3600
   const summary: RunSummary = {
     router: router.name,
+    policy: opts.label?.policy ?? router.name,
+    admission: opts.label?.admission ?? 'fcfs',
+    kv: opts.label?.kv ?? 'lru',
     trace: source.name,
     ...fields,
     prefix_hit_rate: queries > 0 ? hits / queries : 0,

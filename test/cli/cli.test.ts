@@ -113,7 +113,7 @@ describe('flotilla simulate', () => {
     expect(r.stderr).toBe('')
     const lines = r.stdout.split('\n')
     // A two-line header: metric names (TTFT, TPOT, ...) above `router  total  rejected ...`.
-    const header = lines.findIndex((l) => /^router\s+total\s+rejected\s/.test(l))
+    const header = lines.findIndex((l) => /^policy\s+total\s+rejected\s/.test(l))
     expect(header, r.stdout).toBeGreaterThan(0)
     expect(lines[header - 1]).toMatch(/TTFT.*TPOT/)
     const row = lines.find((l) => l.startsWith('least-outstanding '))
@@ -178,7 +178,7 @@ describe('flotilla simulate', () => {
     const dir = join(TMP, 'report', 'nested')
     const r = flotilla('simulate', '--requests', '60', '--quiet', '--report', dir)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^router\s/m)
+    expect(r.stdout).toMatch(/^policy\s/m)
     expect(r.stderr).toContain(join(dir, 'index.html'))
     const html = readFileSync(join(dir, 'index.html'), 'utf8')
     expect(html.length).toBeGreaterThan(1000)
@@ -246,7 +246,7 @@ describe('flotilla simulate: usage errors exit 2 with one line', () => {
     [['--dtype', 'fp4'], '--dtype'],
     [['--format', 'xml'], '--format'],
     [['--bogus'], '--bogus'],
-    [['--compare', 'admission=fcfs'], '--compare'],
+    [['--compare', 'scaler=kpa'], '--compare'],
     [['--compare', 'round-robin,nope'], "'nope'"],
   ])('%j names %s', (args, named) => {
     expectUsageError(sim(...args), named)

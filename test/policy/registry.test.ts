@@ -32,11 +32,14 @@ describe('policy registry', () => {
     expect(isRouterName('random')).toBe(true)
   })
 
-  it('lists every router with a one-line summary', () => {
+  it('lists every policy of every kind with a one-line summary, routers first', () => {
     const list = listPolicies()
-    expect(list.map((p) => p.name)).toEqual(Object.keys(routingPolicies))
+    const routers = list.filter((p) => p.kind === 'router')
+    expect(routers.map((p) => p.name)).toEqual(Object.keys(routingPolicies))
+    expect(list.slice(0, routers.length)).toEqual(routers)
+    expect(list.filter((p) => p.kind === 'admission').map((p) => p.name)).toContain('fcfs')
+    expect(list.filter((p) => p.kind === 'kv').map((p) => p.name)).toContain('lru')
     for (const p of list) {
-      expect(p.kind).toBe('router')
       expect(p.summary.length).toBeGreaterThan(0)
       expect(p.summary).not.toContain('\n')
     }

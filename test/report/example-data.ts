@@ -105,6 +105,9 @@ function fakeRun(router: FakeRouter, rng: Rng, instanceCount: number): RunDetail
   const meanOut = timeline.output_tok_s.reduce((s, v) => s + v, 0) / BUCKETS
   const summary: RunSummary = {
     router: router.name,
+    policy: router.name,
+    admission: 'fcfs',
+    kv: 'lru',
     trace: 'synthetic:n=12000,rate=20,arrival=gamma:cv=2 (FAKE EXAMPLE DATA)',
     requests: REQUESTS,
     completed,

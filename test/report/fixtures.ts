@@ -5,8 +5,12 @@ const q = (p50: number): Quantiles => ({ mean: p50 * 1.2, p50, p90: p50 * 2, p99
 
 /** fakeSummary is a plausible RunSummary; override any field. */
 export function fakeSummary(overrides: Partial<RunSummary> = {}): RunSummary {
+  const router = overrides.router ?? 'round-robin'
   return {
-    router: 'round-robin',
+    router,
+    policy: router,
+    admission: 'fcfs',
+    kv: 'lru',
     trace: 'burstgpt-sample',
     requests: 1000,
     completed: 990,
