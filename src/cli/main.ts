@@ -9,6 +9,7 @@ import { emulateCommand } from './emulate.js'
 import { policiesCommand } from './policies.js'
 import { serveCommand } from './serve.js'
 import { simulateCommand } from './simulate.js'
+import { sweepCommand } from './sweep.js'
 import { VERSION } from './version.js'
 
 /** main runs the CLI on `argv` (process.argv form) and resolves to the exit code. */
@@ -28,6 +29,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     })
   for (const cmd of [
     simulateCommand(done),
+    sweepCommand(done),
     emulateCommand(done),
     serveCommand(done),
     demoCommand(done),

@@ -4,8 +4,6 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Command, Option } from 'commander'
-import { dtypes, getGpu, getModel, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
-import type { EngineConfig } from '../engine/config.js'
 import { admissionNames } from '../policy/admission/registry.js'
 import {
   choiceLabel,
@@ -19,90 +17,43 @@ import { routerNames } from '../policy/registry.js'
 import { createProgress } from '../report/progress.js'
 import { formatRunFooter, formatSummaryTable } from '../report/table.js'
 import { writeReport } from '../report/write.js'
-import { type FleetSpec, planFleet } from '../sim/fleet.js'
-import { loadFleetFile } from '../sim/fleet-config.js'
 import type { RunDetail } from '../sim/result.js'
 import { simulate } from '../sim/simulator.js'
 import { BUNDLED_TRACE_NAMES, openTrace } from '../trace/open.js'
+import { withPriorityShare } from '../trace/priority.js'
 import type { TraceFormat } from '../trace/types.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
+import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
 import { VERSION } from './version.js'
 
 /** DEFAULT_TRACE is the bundled sample `simulate` replays with no --trace. */
 export const DEFAULT_TRACE = 'azure-conv'
-/** DEFAULT_SLO: 2 s TTFT and 100 ms TPOT, a common interactive-chat target. */
-const DEFAULT_SLO = { ttft_s: 2, tpot_s: 0.1 }
 
-interface SimulateFlags {
+interface SimulateFlags extends FleetFlags {
   trace: string
   format?: string
-  fleet?: string
-  gpu: string
-  model: string
-  tp: string
-  instances: string
-  dtype: string
   router: string
   admission: string
   kv: string
   compare?: string
-  sloTtft?: string
-  sloTpot?: string
   requests?: string
   rateScale: string
   seed: string
+  priorityShare?: string
   json?: boolean
   report?: string
   quiet?: boolean
-  maxNumSeqs?: string
-  maxNumBatchedTokens?: string
-  gpuMemoryUtilization?: string
-  prefixCaching: boolean
-}
-
-function shorthandFleet(f: SimulateFlags): FleetSpec {
-  const engine: Partial<EngineConfig> = {
-    ...(f.maxNumSeqs ? { maxNumSeqs: parsePositiveInt('--max-num-seqs', f.maxNumSeqs) } : {}),
-    ...(f.maxNumBatchedTokens
-      ? {
-          maxNumBatchedTokens: parsePositiveInt('--max-num-batched-tokens', f.maxNumBatchedTokens),
-        }
-      : {}),
-    ...(f.gpuMemoryUtilization
-      ? {
-          gpuMemoryUtilization: parseFraction('--gpu-memory-utilization', f.gpuMemoryUtilization),
-        }
-      : {}),
-    enablePrefixCaching: f.prefixCaching,
-  }
-  const gpu = getGpu(f.gpu, '--gpu')
-  const model = getModel(f.model, '--model')
-  const tp = parsePositiveInt('--tp', f.tp)
-  if (![1, 2, 4, 8].includes(tp)) throw new UsageError(`--tp: expected 1, 2, 4 or 8, got ${tp}`)
-  if (model.heads % tp !== 0) {
-    throw new UsageError(`--tp: ${tp} does not divide ${model.id}'s ${model.heads} attention heads`)
-  }
-  return {
-    name: 'cli',
-    groups: [
-      {
-        name: gpu.id,
-        gpu: gpu.id,
-        model: model.id,
-        tp,
-        count: parsePositiveInt('--instances', f.instances),
-        dtype: parseDtype(f.dtype),
-        engine,
-      },
-    ],
-  }
 }
 
 const FORMATS: ReadonlyArray<TraceFormat> = ['azure', 'mooncake', 'burstgpt', 'synthetic']
 
 /** runSimulate executes the command; returns the process exit code. */
-async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promise<number> {
+async function runSimulate(
+  f: SimulateFlags,
+  shorthand: ReadonlyArray<string>,
+  argv: ReadonlyArray<string>,
+): Promise<number> {
   const base: PolicyChoice = { router: f.router, admission: f.admission, kv: f.kv }
   validateChoice(base) // every name is checked before any work
   const choices = f.compare ? parseCompareItems(f.compare, base) : [base]
@@ -112,29 +63,23 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
   const seed = parseNonNegativeInt('--seed', f.seed)
   const rateScale = parsePositive('--rate-scale', f.rateScale)
   const requests = f.requests ? parsePositiveInt('--requests', f.requests) : undefined
-  const spec = f.fleet ? await loadFleetFile(f.fleet) : shorthandFleet(f)
-  const plans = planFleet(spec, f.fleet ?? '--gpu/--model/--tp')
-  const slo = {
-    ttft_s: f.sloTtft
-      ? parsePositive('--slo-ttft', f.sloTtft)
-      : (spec.slo?.ttft_s ?? DEFAULT_SLO.ttft_s),
-    tpot_s: f.sloTpot
-      ? parsePositive('--slo-tpot', f.sloTpot)
-      : (spec.slo?.tpot_s ?? DEFAULT_SLO.tpot_s),
-  }
+  const { plans, slo, spec } = await resolveFleet(f, shorthand)
   const openOpts = {
     rateScale,
     seed,
     ...(f.format ? { format: f.format as TraceFormat } : {}),
     ...(requests !== undefined ? { requests } : {}),
   }
+  const share =
+    f.priorityShare === undefined ? undefined : parseFraction('--priority-share', f.priorityShare)
   // Open once up front so a bad path or format fails before any run starts.
   await openTrace(f.trace, openOpts)
 
   const runs: RunDetail[] = []
   for (const choice of choices) {
     const label = choiceLabel(choice)
-    const source = await openTrace(f.trace, openOpts)
+    const opened = await openTrace(f.trace, openOpts)
+    const source = share === undefined ? opened : withPriorityShare(opened, share, seed)
     const total = source.size ?? requests
     const progress = createProgress({
       label: choices.length > 1 ? `simulate ${label}` : 'simulate',
@@ -151,6 +96,7 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
           slo,
           router,
           hooks,
+          ...(spec.kvTransfer ? { kvTransfer: spec.kvTransfer } : {}),
           label: { policy: label, admission: choice.admission, kv: choice.kv },
           onProgress: (n, t) => progress.update(n, `t=${Math.round(t)}s`),
         }),
@@ -182,7 +128,7 @@ async function runSimulate(f: SimulateFlags, argv: ReadonlyArray<string>): Promi
 
 /** simulateCommand builds the commander command; `done` receives the exit code. */
 export function simulateCommand(done: (run: () => Promise<number>) => void): Command {
-  return new Command('simulate')
+  const cmd = new Command('simulate')
     .description(
       'Replay a workload trace through a simulated fleet and report TTFT, TPOT, SLO attainment, ' +
         'goodput and cost per policy (routing, admission, KV retention).',
@@ -193,50 +139,38 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
       DEFAULT_TRACE,
     )
     .addOption(new Option('--format <format>', 'trace format (auto-detected)').choices(FORMATS))
-    .option('--fleet <file.yaml>', 'fleet file (instance groups, engine settings, SLO, prices)')
-    .option('--gpu <id>', `GPU for a homogeneous fleet (${gpuIds.join(', ')})`, 'h100-80g')
-    .option('--model <id>', `model (${modelIds.join(', ')})`, 'llama-3.1-8b')
-    .option('--tp <n>', 'tensor-parallel GPUs per instance', '1')
-    .option('--instances <n>', 'number of instances', '4')
-    .option(
-      '--dtype <dtype>',
-      `weights, activations and KV precision (${dtypes.join(', ')})`,
-      'bf16',
-    )
+  return addFleetOptions(cmd)
     .option('--router <name>', `routing policy (${routerNames.join(', ')})`, 'least-outstanding')
     .option(
       '--admission <name>',
       `admission and in-engine scheduling (${admissionNames.join(', ')})`,
       'fcfs',
     )
-    .option('--kv <name>', `KV-cache retention (${kvNames.join(', ')})`, 'lru')
+    .option(
+      '--kv <name>',
+      `KV-cache retention (${kvNames.join(', ')}); options follow colons: ttl-pin:ttl=30, host-offload:gb=64`,
+      'lru',
+    )
     .option(
       '--compare <a,b,...>',
-      'run several policies on identical arrivals: router names, or kind=name (admission=, kv=)',
+      'run several policies on identical arrivals: router names, or kind=name (admission=, kv=); ' +
+        '+ combines kinds in one item (router=x+kv=y)',
     )
-    .option('--slo-ttft <s>', `TTFT SLO in seconds (default ${DEFAULT_SLO.ttft_s})`)
-    .option('--slo-tpot <s>', `TPOT SLO in seconds (default ${DEFAULT_SLO.tpot_s})`)
     .option('--requests <n>', 'replay only the first n requests')
     .option('--rate-scale <x>', 'multiply the arrival rate by x (2 = twice as fast)', '1')
     .option('--seed <n>', 'random seed (routing, synthetic traces)', '1')
-    .option('--max-num-seqs <n>', 'engine: max sequences per iteration (default 256)')
-    .option('--max-num-batched-tokens <n>', 'engine: token budget per iteration (default 8192)')
-    .option('--gpu-memory-utilization <f>', 'engine: share of GPU memory vLLM may use (0.9)')
-    .option('--no-prefix-caching', 'engine: disable automatic prefix caching')
+    .option(
+      '--priority-share <f>',
+      'priority classes for priority-edf/flowprefill: a share f of requests without a class ' +
+        '(real traces; synthetic ones take classes=f) become class 0 (interactive), the rest ' +
+        'class 1; which ones is a hash of --seed and the request id, the same in every run',
+    )
     .option('--json', 'print results as JSON (an array with --compare)')
     .option('--report <dir>', 'write a self-contained HTML report to dir/index.html')
     .option('--quiet', 'no progress bar')
     .action(function simulateAction(this: Command) {
       const flags = this.opts<SimulateFlags>()
-      const shorthand = ['gpu', 'model', 'tp', 'instances', 'dtype'].filter(
-        (k) => this.getOptionValueSource(k) === 'cli',
-      )
-      done(() => {
-        if (flags.fleet && shorthand.length > 0) {
-          const names = shorthand.map((k) => `--${k}`).join(', ')
-          throw new UsageError(`--fleet describes the fleet; drop ${names} or drop --fleet`)
-        }
-        return runSimulate(flags, process.argv.slice(2))
-      })
+      const shorthand = shorthandGiven(this)
+      done(() => runSimulate(flags, shorthand, process.argv.slice(2)))
     })
 }

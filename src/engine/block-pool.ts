@@ -9,6 +9,7 @@
  */
 
 import { HashIndex } from './hash-index.js'
+import type { HostTier } from './host-tier.js'
 
 const NONE = -1
 // Per-block fields, packed four to a block in one Int32Array so that touching a block costs one
@@ -29,6 +30,8 @@ export class BlockPool {
   #numFree = 0
   #cached: HashIndex
   #evictions = 0
+  /** Where evicted cached blocks go (a host-memory tier); null: they are dropped, as in vLLM. */
+  #spill: HostTier | null = null
 
   constructor(numBlocks: number) {
     if (!Number.isInteger(numBlocks) || numBlocks <= 0) {
@@ -59,6 +62,11 @@ export class BlockPool {
   /** usage is the fraction of blocks held by requests (vLLM's kv_cache_usage_perc). */
   get usage(): number {
     return 1 - this.#numFree / this.numBlocks
+  }
+
+  /** spillTo sends every cached block evicted from now on to `tier` (see HostTier). */
+  spillTo(tier: HostTier): void {
+    this.#spill = tier
   }
 
   /** refCount of a block (tests and invariants). */
@@ -92,8 +100,9 @@ export class BlockPool {
     this.#m[4 * b + GEN]!++
     const h = this.#hash[b]!
     if (h !== NONE) {
-      // Only drop the mapping if it still points here (a duplicate may have replaced it).
-      this.#cached.deleteIf(h, b)
+      // Only drop the mapping if it still points here (a duplicate may have replaced it); only
+      // then does the content leave the GPU, and only then is it worth spilling to a host tier.
+      if (this.#cached.deleteIf(h, b) && this.#spill !== null) this.#spill.put(h)
       this.#hash[b] = NONE
       this.#evictions++
     }

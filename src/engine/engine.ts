@@ -8,20 +8,35 @@
  * recently admitted request by recompute when KV blocks run out; then waiting requests in FCFS
  * order while budget, `max_num_seqs` and blocks allow, with automatic prefix caching and chunked
  * prefill. No new requests are admitted in a step that preempted.
+ *
+ * An admission policy with a queue (`hooks.admission.queue`) replaces the FCFS deque: it orders
+ * the waiting requests, may hold some back or shed them, and may let a running prefill step
+ * aside for a step. Without one (FCFS) the engine makes no policy call at all.
+ *
+ * A KV policy (`hooks.kv`) may pin finished session turns' cached blocks for a TTL and keep a
+ * host-memory tier that evicted blocks spill to and prefix lookups continue into, its reloads
+ * charged to the admitting iteration (kv-tiers.ts). Under LRU there is no such call either.
  */
 import type { BatchShape } from '../perf/batch.js'
 import { addDecode, addPrefillChunk, emptyBatch, resetBatch } from '../perf/batch.js'
 import type { IterationModel } from '../perf/iteration.js'
+import type { AdmissionPolicy, EngineView, WaitQueue } from '../policy/admission/types.js'
 import { BlockPool } from './block-pool.js'
 import type { EngineConfig } from './config.js'
 import { Deque } from './deque.js'
 import type { EngineHooks } from './hooks.js'
-import { SeqStatus, type Sequence } from './sequence.js'
+import { createKvTiers, type KvTierStats, type KvTiers } from './kv-tiers.js'
+import { SeqStatus, Sequence } from './sequence.js'
 
 /** EngineListener hears about tokens and finished requests; `now` is the iteration's end. */
 export interface EngineListener {
   onToken?(seq: Sequence, now: number): void
   onFinish(seq: Sequence, now: number): void
+  /**
+   * onShed hears of a waiting request the admission policy dropped (counted as rejected; `now` is
+   * the step's start). Drivers running a shedding policy (priority-edf) must answer it.
+   */
+  onShed?(seq: Sequence, now: number): void
 }
 
 /** EngineCounters are monotonically increasing totals, as vLLM's Prometheus counters are. */
@@ -41,10 +56,16 @@ export interface EngineCounters {
   rejected: number
   /** Requests withdrawn by the driver (client gone) before they finished. */
   aborted: number
+  /** Requests handed to another engine (P/D handoff, migration) before they finished here. */
+  detached: number
 }
 
 /** RejectReason says why `add` refused a request. */
 export type RejectReason = 'too-long' | 'exceeds-kv'
+
+/** GONE stands in the in-flight batch for a request detached mid-iteration; complete() skips it. */
+const GONE = new Sequence({ id: -1, arrival: 0, promptTokens: 1, outputTokens: 1, blockHashes: [] })
+GONE.status = SeqStatus.Detached
 
 /** remainingPrefill is the work before a sequence is back to one-token decoding. */
 function remainingPrefill(s: Sequence): number {
@@ -71,6 +92,7 @@ export class Engine {
     finished: 0,
     rejected: 0,
     aborted: 0,
+    detached: 0,
   }
   #listener: EngineListener
   #waiting = new Deque<Sequence>(64)
@@ -86,6 +108,17 @@ export class Engine {
   #abortedWaiting = 0
   /** Blocks found by the last prefix lookup (reused across admissions). */
   #hitScratch: number[] = []
+  /** Pins and a host tier, when the KV policy asks for them; undefined: plain LRU, no calls. */
+  readonly #tiers: KvTiers | undefined
+  /** The admission policy's queue; undefined: FCFS on #waiting, with no policy calls. */
+  readonly #queue: WaitQueue | undefined
+  /** The admission policy's per-finish and per-prefill hooks, when it has them. */
+  readonly #onFinishHook: AdmissionPolicy['onFinish']
+  readonly #deferHook: AdmissionPolicy['defersPrefill']
+  /** What policies see of this engine (live getters). */
+  readonly #view: EngineView
+  /** Running prefills that stepped aside this step, scheduled after admissions. */
+  #deferred: Sequence[] = []
 
   constructor(
     config: EngineConfig,
@@ -100,6 +133,13 @@ export class Engine {
     this.pool = new BlockPool(numBlocks)
     this.#listener = listener
     this.hooks = hooks
+    this.#tiers = createKvTiers(hooks.kv, this.pool, config.blockSize, model)
+    const adm = hooks.admission
+    this.#queue = adm?.queue
+    this.#onFinishHook = adm?.onFinish?.bind(adm)
+    // Deferred prefills are rescheduled after queue admissions, so deferring needs a queue.
+    this.#deferHook = adm?.queue ? adm.defersPrefill?.bind(adm) : undefined
+    this.#view = this.#makeView()
   }
 
   /** numRunning is vllm:num_requests_running. */
@@ -109,6 +149,7 @@ export class Engine {
 
   /** numWaiting is vllm:num_requests_waiting. */
   get numWaiting(): number {
+    if (this.#queue) return this.#queue.length
     return this.#waiting.length - this.#abortedWaiting
   }
 
@@ -124,12 +165,18 @@ export class Engine {
 
   /** hasWork says whether any request is waiting or running. */
   get hasWork(): boolean {
-    return this.#running.length > 0 || this.#waiting.length > this.#abortedWaiting
+    if (this.#running.length > 0) return true
+    return this.#queue ? this.#queue.length > 0 : this.#waiting.length > this.#abortedWaiting
   }
 
   /** inFlight says whether an iteration is planned and not yet completed. */
   get inFlight(): boolean {
     return this.#inFlight
+  }
+
+  /** kvTiers are the KV policy's pin and host-tier figures; undefined under plain LRU. */
+  get kvTiers(): Readonly<KvTierStats> | undefined {
+    return this.#tiers?.snapshot()
   }
 
   /** cachedPrefixBlocks counts the leading blocks of `hashes` present in the prefix cache. */
@@ -141,9 +188,10 @@ export class Engine {
 
   /**
    * add queues a request. Returns the reason when it can never run here: longer than
-   * max_model_len, or needing more KV blocks than the whole cache holds.
+   * max_model_len, or needing more KV blocks than the whole cache holds. `now` (default: the
+   * request's arrival) is when it joins the queue, for policies that time their queues.
    */
-  add(seq: Sequence): RejectReason | undefined {
+  add(seq: Sequence, now: number = seq.arrival): RejectReason | undefined {
     const total = seq.promptTokens + seq.outputTokens
     let reason: RejectReason | undefined
     if (total > this.config.maxModelLen) reason = 'too-long'
@@ -156,7 +204,7 @@ export class Engine {
       return reason
     }
     seq.status = SeqStatus.Waiting
-    this.#waiting.pushBack(seq)
+    this.#enqueue(seq, now)
     this.#pendingPrefill += remainingPrefill(seq)
     return undefined
   }
@@ -168,6 +216,8 @@ export class Engine {
    */
   step(now: number): number {
     if (this.#inFlight) throw new Error('step() while an iteration is in flight')
+    // Pins whose TTL ran out go back to the LRU free queue before anything allocates.
+    if (this.#tiers) this.#tiers.expire(now)
     const cfg = this.config
     const batch = this.#batch
     resetBatch(batch)
@@ -195,11 +245,17 @@ export class Engine {
         i++
         continue
       }
+      const defer = this.#deferHook
+      if (defer && seq.tokensToCompute > 1 && defer(seq, now, this.#view)) {
+        this.#deferred.push(seq)
+        i++
+        continue
+      }
       let scheduled = true
       while (!this.#allocateSlots(seq, n)) {
         // Out of blocks: preempt the most recently admitted request (vLLM v1's FCFS choice).
         const victim = running.pop()!
-        this.#preempt(victim)
+        this.#preempt(victim, now)
         preempted = true
         if (victim === seq) {
           scheduled = false
@@ -213,7 +269,10 @@ export class Engine {
     }
 
     // 2. Waiting requests, unless this step had to preempt.
-    if (!preempted) {
+    if (this.#queue) {
+      if (!preempted) budget = this.#admitQueued(this.#queue, budget, now)
+      if (this.#deferred.length > 0) this.#scheduleDeferred(budget)
+    } else if (!preempted) {
       const waiting = this.#waiting
       while (waiting.length > 0 && budget > 0 && running.length < cfg.maxNumSeqs) {
         const seq = waiting.peekFront()!
@@ -233,7 +292,9 @@ export class Engine {
     }
 
     if (this.#schedCount === 0) return 0
-    const dt = this.model.iterationTime(batch)
+    let dt = this.model.iterationTime(batch)
+    // Host-tier hits admitted this step reload over PCIe before the iteration can use them.
+    if (this.#tiers) dt += this.#tiers.takeReloadSeconds()
     this.#inFlight = true
     this.#stepStart = now
     return dt
@@ -308,6 +369,62 @@ export class Engine {
   }
 
   /**
+   * adopt queues a request that arrives from another engine with `seq.preloaded` tokens of KV
+   * already computed (its prompt after a P/D prefill, or its whole context when migrated). It
+   * waits like any request; admission allocates blocks for the preloaded KV and computes only
+   * what is missing. A `resume`d request (a live migration: it was already running) goes to the
+   * head of the queue, as a preempted one does, instead of queueing behind new arrivals.
+   * Returns the reason when it can never run here.
+   */
+  adopt(seq: Sequence, resume = false, now = seq.arrival): RejectReason | undefined {
+    const total = seq.promptTokens + seq.outputTokens
+    let reason: RejectReason | undefined
+    if (total > this.config.maxModelLen) reason = 'too-long'
+    else if (Math.ceil((total - 1) / this.config.blockSize) > this.pool.numBlocks)
+      reason = 'exceeds-kv'
+    if (reason) {
+      seq.status = SeqStatus.Rejected
+      this.counters.rejected++
+      return reason
+    }
+    seq.status = SeqStatus.Waiting
+    seq.numComputed = seq.preloaded
+    this.#pendingPrefill += remainingPrefill(seq)
+    if (!resume) this.#enqueue(seq, now)
+    else if (this.#queue) this.#queue.pushPreempted(seq, now, this.#view)
+    else this.#waiting.pushFront(seq)
+    return undefined
+  }
+
+  /**
+   * detach takes a running request off this engine to continue elsewhere (P/D handoff, live
+   * migration): its blocks are released (they stay in the prefix cache as free cached blocks, as
+   * after a finish) and its status becomes Detached; no listener is called. Call it between
+   * iterations, never from a listener inside `complete`. False when it is not running here.
+   */
+  detach(seq: Sequence): boolean {
+    if (seq.status !== SeqStatus.Running) return false
+    const i = this.#running.indexOf(seq)
+    if (i < 0) return false
+    this.#pendingPrefill -= remainingPrefill(seq)
+    this.#running.splice(i, 1)
+    // Mid-iteration (a migration's last stage starts on its own clock): the iteration in flight
+    // must not touch the request when it completes, even if another engine runs it by then.
+    if (this.#inFlight) {
+      for (let k = 0; k < this.#schedCount; k++) if (this.#sched[k] === seq) this.#sched[k] = GONE
+    }
+    this.#releaseBlocks(seq)
+    seq.status = SeqStatus.Detached
+    this.counters.detached++
+    return true
+  }
+
+  /** runningRequests is a read-only view of the running requests, in admission order. */
+  get runningRequests(): ReadonlyArray<Sequence> {
+    return this.#running
+  }
+
+  /**
    * abort withdraws an unfinished request (its client went away): its blocks are freed at once,
    * as vLLM's `abort_requests` does, and an iteration in flight produces nothing more for it.
    * No listener is called. Returns false when the request is not waiting or running here.
@@ -316,7 +433,8 @@ export class Engine {
     if (seq.status === SeqStatus.Waiting) {
       this.#pendingPrefill -= remainingPrefill(seq)
       seq.status = SeqStatus.Aborted
-      this.#abortedWaiting++
+      if (this.#queue) this.#queue.remove(seq)
+      else this.#abortedWaiting++
     } else if (seq.status === SeqStatus.Running) {
       this.#pendingPrefill -= remainingPrefill(seq)
       this.#releaseBlocks(seq)
@@ -343,6 +461,12 @@ export class Engine {
       const s = this.#waiting.at(i)!
       if (s.blocks.length !== 0) throw new Error(`waiting request ${s.id} holds blocks`)
     }
+    for (const r of this.#queue?.requests() ?? []) {
+      const s = r as Sequence
+      if (s.blocks.length !== 0) throw new Error(`waiting request ${s.id} holds blocks`)
+      if (s.status !== SeqStatus.Waiting) throw new Error(`queued request ${s.id} is not waiting`)
+    }
+    for (const b of this.#tiers?.pinnedBlocks() ?? []) held.set(b, (held.get(b) ?? 0) + 1)
     let used = 0
     for (const [b, n] of held) {
       if (this.pool.refCount(b) !== n) {
@@ -374,8 +498,10 @@ export class Engine {
     const pool = this.pool
     const bs = cfg.blockSize
     const total = seq.promptTokens + seq.generated
+    if (seq.preloaded > 0) return this.#admitPreloaded(seq, budget, now)
     const hitBlocks = this.#hitScratch
     let hit = 0
+    let hostHit = 0
     let evictable = 0
     if (cfg.enablePrefixCaching) {
       // At least one token must be computed to sample from, so a full hit stops a block short.
@@ -386,6 +512,11 @@ export class Engine {
         if (b < 0) break
         if (pool.refCount(b) === 0) evictable++
         hitBlocks[hit++] = b
+      }
+      // Where the GPU cache misses, a host tier may hold the blocks that follow (never past a
+      // host hit is the GPU looked at again: the prefix must stay contiguous).
+      if (this.#tiers && hit < shareable) {
+        hostHit = this.#tiers.hostHits(seq.blockHashes, hit, shareable)
       }
       // A resumed request finds its own unshareable blocks where vLLM's hash lookup would:
       // still cached unless the free queue handed them out since.
@@ -400,7 +531,7 @@ export class Engine {
         }
       }
     }
-    const hitTokens = hit * bs
+    const hitTokens = (hit + hostHit) * bs
     let n = total - hitTokens
     if (cfg.longPrefillTokenThreshold > 0 && n > cfg.longPrefillTokenThreshold) {
       n = cfg.longPrefillTokenThreshold
@@ -408,7 +539,8 @@ export class Engine {
     if (n > budget) n = budget
     const needed = Math.ceil((hitTokens + n) / bs) - hit
     // Touching a free cached block takes it off the free queue, so it cannot also be allocated.
-    if (needed > pool.numFree - evictable) return 0
+    // Pinned blocks are given up (oldest pin first) before a request is kept waiting.
+    if (needed > pool.numFree - evictable && !this.#tiers?.reclaim(needed, hitBlocks, hit)) return 0
     for (let i = 0; i < hit; i++) {
       const b = hitBlocks[i]!
       pool.touch(b)
@@ -422,6 +554,28 @@ export class Engine {
     this.counters.prefixQueries += total
     this.counters.prefixHits += hitTokens
     this.#pendingPrefill -= hitTokens
+    if (this.#tiers) {
+      // Host hits get fresh GPU blocks from allocateSlots below, which also registers them.
+      if (hostHit > 0) this.#tiers.reload(seq.blockHashes, hit, hostHit, bs)
+      this.#tiers.admitted(seq, now)
+    }
+    if (!this.#allocateSlots(seq, n)) throw new Error('admission accounting is inconsistent')
+    if (seq.scheduledAt < 0) seq.scheduledAt = now
+    return n
+  }
+
+  /**
+   * admitPreloaded starts an adopted request: blocks for its preloaded KV plus the first chunk
+   * of what is missing (usually the one decode token), no prefix lookup (the KV came with it).
+   */
+  #admitPreloaded(seq: Sequence, budget: number, now: number): number {
+    const bs = this.config.blockSize
+    let n = seq.tokensToCompute
+    if (n > budget) n = budget
+    const needed = Math.ceil((seq.numComputed + n) / bs)
+    if (needed > this.pool.numFree && !this.#tiers?.reclaim(needed)) return 0
+    seq.preloaded = 0
+    seq.registered = 0
     if (!this.#allocateSlots(seq, n)) throw new Error('admission accounting is inconsistent')
     if (seq.scheduledAt < 0) seq.scheduledAt = now
     return n
@@ -436,7 +590,7 @@ export class Engine {
     const upTo = seq.numComputed + n
     const needed = Math.ceil(upTo / bs) - seq.blocks.length
     if (needed > 0) {
-      if (needed > this.pool.numFree) return false
+      if (needed > this.pool.numFree && !this.#tiers?.reclaim(needed)) return false
       for (let i = 0; i < needed; i++) seq.blocks.push(this.pool.allocate())
     }
     if (this.config.enablePrefixCaching) {
@@ -451,7 +605,7 @@ export class Engine {
   }
 
   /** preempt frees a running request's blocks and puts it back at the head of the queue. */
-  #preempt(seq: Sequence): void {
+  #preempt(seq: Sequence, now: number): void {
     const before = remainingPrefill(seq)
     if (this.config.enablePrefixCaching && seq.registered > seq.shareableBlocks) {
       const own = seq.blocks.slice(seq.shareableBlocks, seq.registered)
@@ -464,15 +618,103 @@ export class Engine {
     seq.preemptions++
     this.counters.preemptions++
     this.#pendingPrefill += remainingPrefill(seq) - before
-    this.#waiting.pushFront(seq)
+    if (this.#queue) this.#queue.pushPreempted(seq, now, this.#view)
+    else this.#waiting.pushFront(seq)
+  }
+
+  /** enqueue adds a waiting request to the policy's queue, or to the back of the FCFS deque. */
+  #enqueue(seq: Sequence, now: number): void {
+    if (this.#queue) this.#queue.push(seq, now, this.#view)
+    else this.#waiting.pushBack(seq)
+  }
+
+  /**
+   * admitQueued starts waiting requests in the policy's order while budget, max_num_seqs and
+   * blocks allow, shedding those it says to drop (even when nothing more fits). Returns the budget
+   * left.
+   */
+  #admitQueued(queue: WaitQueue, budget: number, now: number): number {
+    const running = this.#running
+    const maxSeqs = this.config.maxNumSeqs
+    for (;;) {
+      const offer = queue.peek(now, this.#view)
+      if (offer === undefined) break
+      const seq = offer.req as Sequence
+      if (offer.verdict === 'shed') {
+        queue.pop(seq, now)
+        this.#shed(seq, now)
+        continue
+      }
+      if (budget <= 0 || running.length >= maxSeqs) break
+      const n = this.#admit(seq, budget, now)
+      if (n === 0) break
+      queue.pop(seq, now)
+      running.push(seq)
+      seq.status = SeqStatus.Running
+      this.#schedule(seq, n)
+      budget -= n
+    }
+    return budget
+  }
+
+  /**
+   * scheduleDeferred gives the prefills that stepped aside what budget admissions left. One that
+   * finds no free block waits for the next step with its KV intact: stepping aside never
+   * preempts anything.
+   */
+  #scheduleDeferred(budget: number): void {
+    const deferred = this.#deferred
+    const threshold = this.config.longPrefillTokenThreshold
+    for (const seq of deferred) {
+      // A deferred request may have been preempted as a victim later in the running loop.
+      if (budget <= 0 || seq.status !== SeqStatus.Running) continue
+      let n = seq.tokensToCompute
+      if (threshold > 0 && n > threshold) n = threshold
+      if (n > budget) n = budget
+      if (!this.#allocateSlots(seq, n)) continue
+      this.#schedule(seq, n)
+      budget -= n
+    }
+    deferred.length = 0
+  }
+
+  /** shed drops a waiting request the policy gave up on; it counts as rejected. */
+  #shed(seq: Sequence, now: number): void {
+    this.#pendingPrefill -= remainingPrefill(seq)
+    seq.status = SeqStatus.Rejected
+    this.counters.rejected++
+    this.#listener.onShed?.(seq, now)
+  }
+
+  /** makeView builds the live read-only view admission policies decide over. */
+  #makeView(): EngineView {
+    const cfg = this.config
+    const pool = this.pool
+    return {
+      blockSize: cfg.blockSize,
+      numBlocks: pool.numBlocks,
+      get numFreeBlocks() {
+        return pool.numFree
+      },
+      maxNumSeqs: cfg.maxNumSeqs,
+      maxNumBatchedTokens: cfg.maxNumBatchedTokens,
+      running: this.#running,
+      cachedTokens: (req) =>
+        cfg.enablePrefixCaching
+          ? this.cachedPrefixBlocks((req as Sequence).blockHashes) * cfg.blockSize
+          : 0,
+    }
   }
 
   #finish(seq: Sequence, now: number): void {
+    // A KV policy may pin the finished turn's cached prefix; what it does not take is freed.
+    if (this.#tiers) this.#tiers.retain(seq, now)
     this.#releaseBlocks(seq)
     seq.status = SeqStatus.Finished
     seq.finishedAt = now
     this.counters.finished++
     this.counters.promptTokens += seq.promptTokens
+    this.#onFinishHook?.(seq, now)
     this.#listener.onFinish(seq, now)
   }
 

@@ -3,7 +3,15 @@
  */
 
 /** SeqStatus is where a sequence is in the engine. */
-export const SeqStatus = { Waiting: 0, Running: 1, Finished: 2, Rejected: 3, Aborted: 4 } as const
+export const SeqStatus = {
+  Waiting: 0,
+  Running: 1,
+  Finished: 2,
+  Rejected: 3,
+  Aborted: 4,
+  /** Handed to another engine (P/D handoff, migration): it goes on there. */
+  Detached: 5,
+} as const
 /** SeqStatus values. */
 export type SeqStatus = (typeof SeqStatus)[keyof typeof SeqStatus]
 
@@ -21,6 +29,14 @@ export interface SequenceInit {
    * preemption, so the engine tracks those by block identity instead of hashing them.
    */
   readonly shareableBlocks?: number
+  /** Priority class for admission policies (0 the most urgent; default: the policy's). */
+  readonly priority?: number | undefined
+  /** Tenant, for fair-share admission. */
+  readonly tenant?: string | undefined
+  /** The conversation or agent program this request is a turn of (KV policies pin by it). */
+  readonly session?: number | undefined
+  /** Turn index within the session, 0 first. */
+  readonly turn?: number | undefined
 }
 
 /**
@@ -34,6 +50,10 @@ export class Sequence {
   readonly outputTokens: number
   readonly blockHashes: ArrayLike<number>
   readonly shareableBlocks: number
+  readonly priority: number | undefined
+  readonly tenant: string | undefined
+  readonly session: number | undefined
+  readonly turn: number | undefined
   status: SeqStatus = SeqStatus.Waiting
   /** Tokens whose KV is computed (prefix hits included). */
   numComputed = 0
@@ -64,6 +84,12 @@ export class Sequence {
    */
   ownBlocks: number[] | undefined = undefined
   ownGens: number[] | undefined = undefined
+  /**
+   * KV tokens that arrive with the request from another engine (a P/D handoff or a migration):
+   * admission allocates blocks for them instead of computing them. Cleared once admitted, so a
+   * later preemption recomputes locally, as a vLLM decode instance would.
+   */
+  preloaded = 0
   /** Opaque slot for the driver (e.g. the simulator's routing record or a stream). */
   tag: unknown = undefined
 
@@ -77,6 +103,10 @@ export class Sequence {
       init.shareableBlocks ?? init.blockHashes.length,
       init.blockHashes.length,
     )
+    this.priority = init.priority
+    this.tenant = init.tenant
+    this.session = init.session
+    this.turn = init.turn
   }
 
   /** totalTokens is the context the engine knows: prompt plus sampled output. */

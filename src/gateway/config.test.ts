@@ -21,6 +21,18 @@ describe('gateway config', () => {
     expect(c.retries.max).toBe(2)
   })
 
+  it('orders pool queues by fair-share unless told otherwise; tenants may name a class', () => {
+    expect(parseGatewayConfig(MINIMAL, 'gw.yaml').admission).toBe('fair-share')
+    for (const name of ['fcfs', 'priority-edf', 'fair-share']) {
+      expect(parseGatewayConfig(`admission: ${name}\n${MINIMAL}`, 'gw.yaml').admission).toBe(name)
+    }
+    const c = parseGatewayConfig(
+      MINIMAL.replace('max_concurrency: 64', 'max_concurrency: 64, priority: 0'),
+      'gw.yaml',
+    )
+    expect(c.tenants![0]!.priority).toBe(0)
+  })
+
   it('accepts a weighted router', () => {
     const c = parseGatewayConfig(
       MINIMAL.replace(
@@ -49,6 +61,21 @@ describe('gateway config', () => {
       'all-zero weights',
       MINIMAL.replace('router: prefix-affinity', 'router: { weighted: { prefix: 0 } }'),
       /gw.yaml:2: router/,
+    ],
+    [
+      'an in-engine admission policy',
+      `admission: laps\n${MINIMAL}`,
+      /gw.yaml:1: admission: admission 'laps' schedules inside an engine .*use fcfs, priority-edf, fair-share/,
+    ],
+    [
+      'an unknown admission policy',
+      `admission: lottery\n${MINIMAL}`,
+      /gw.yaml:1: admission: unknown admission policy 'lottery'/,
+    ],
+    [
+      'a negative priority class',
+      MINIMAL.replace('max_concurrency: 64', 'max_concurrency: 64, priority: -1'),
+      /gw.yaml:7: tenants.0.priority/,
     ],
   ])('rejects %s with file and line', (_what, text, message) => {
     expect(() => parseGatewayConfig(text, 'gw.yaml')).toThrow(UsageError)

@@ -5,7 +5,11 @@
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { dtypes, gpuIds, modelIds, models } from '../catalog/index.js'
+import { DEFAULT_ENGINE } from '../engine/config.js'
+import { GATEWAY_ADMISSIONS, isAdmissionName } from '../policy/admission/registry.js'
 import { isRouterName, routerNames } from '../policy/registry.js'
+import { LLMD_DEFAULTS } from '../policy/router/llm-d.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
 
@@ -26,7 +30,98 @@ const routerSchema = z.union([
         }),
     })
     .strict(),
+  // Options of the routers from the literature; keys left out take each router's defaults.
+  z
+    .object({
+      'llm-d': z
+        .object({
+          prefix: weight,
+          queue: weight,
+          kv: weight,
+          running: weight,
+          lora: weight,
+          kv_threshold: z.number().min(0).max(1),
+        })
+        .partial()
+        .strict()
+        .refine(
+          (w) =>
+            (w.prefix ?? LLMD_DEFAULTS.prefix) > 0 ||
+            (w.queue ?? LLMD_DEFAULTS.queue) > 0 ||
+            (w.kv ?? LLMD_DEFAULTS.kv) > 0 ||
+            (w.running ?? 0) > 0 ||
+            (w.lora ?? 0) > 0,
+          { message: 'at least one weight must be > 0' },
+        ),
+    })
+    .strict(),
+  z
+    .object({
+      'aibrix-prefix': z
+        .object({
+          imbalance_threshold: weight,
+          match_threshold: z.number().min(0).max(1),
+          std_dev_factor: weight,
+        })
+        .partial()
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      dynamo: z.object({ overlap_weight: weight, temperature: weight }).partial().strict(),
+    })
+    .strict(),
+  z
+    .object({
+      dualmap: z
+        .object({ prefix_blocks: positiveInt, hot_factor: z.number().gt(1) })
+        .partial()
+        .strict(),
+    })
+    .strict(),
 ])
+
+/**
+ * perfSchema declares a pool's hardware, so routers that predict latency (predicted-latency,
+ * dualmap) see each backend's latency model (`InstanceView.perf`) instead of a queue-proportional
+ * guess. Ids are the catalog's, as `flotilla simulate --gpu/--model/--tp/--dtype` take them; the
+ * model defaults to the pool's, and the engine limits to vLLM's defaults.
+ */
+const perfSchema = z
+  .object({
+    gpu: z.string().refine((id) => gpuIds.includes(id), {
+      message: `unknown GPU (valid: ${gpuIds.join(', ')})`,
+    }),
+    model: z
+      .string()
+      .refine((id) => modelIds.includes(id), {
+        message: `unknown model (valid: ${modelIds.join(', ')})`,
+      })
+      .optional(),
+    tp: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1),
+    dtype: z.enum(dtypes).default('bf16'),
+    max_num_batched_tokens: positiveInt.default(DEFAULT_ENGINE.maxNumBatchedTokens),
+    max_num_seqs: positiveInt.default(DEFAULT_ENGINE.maxNumSeqs),
+    block_size: positiveInt.default(DEFAULT_ENGINE.blockSize),
+  })
+  .strict()
+
+/**
+ * admissionSchema names the policy that orders each pool's queue. The in-engine policies
+ * (past-future, laps, flowprefill) decide on KV blocks and prefill chunks that only an engine
+ * sees, so the gateway refuses them rather than silently queueing FCFS.
+ */
+const admissionSchema = z.enum(GATEWAY_ADMISSIONS, {
+  error: (iss) => {
+    const name = String(iss.input)
+    const valid = GATEWAY_ADMISSIONS.join(', ')
+    return isAdmissionName(name)
+      ? `admission '${name}' schedules inside an engine (KV blocks, prefill chunks) and cannot ` +
+          `order the gateway queue; use ${valid}, or run it in the engines themselves`
+      : `unknown admission policy '${name}' (valid in the gateway: ${valid})`
+  },
+})
 
 const backendUrl = z
   .string()
@@ -45,8 +140,27 @@ const poolSchema = z
      * gateway's fair queue). Unset: learned from scrapes (see gateway/saturation.ts).
      */
     max_in_flight: positiveInt.optional(),
+    perf: perfSchema.optional(),
   })
   .strict()
+  .superRefine((p, ctx) => {
+    if (!p.perf) return
+    const id = p.perf.model ?? p.model
+    const m = (models as Record<string, { heads: number } | undefined>)[id]
+    if (!m) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['perf', 'model'],
+        message: `pool model '${p.model}' is not in the catalog: name one (${modelIds.join(', ')})`,
+      })
+    } else if (m.heads % p.perf.tp !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['perf', 'tp'],
+        message: `tp ${p.perf.tp} does not divide ${id}'s ${m.heads} attention heads`,
+      })
+    }
+  })
 
 const tenantSchema = z
   .object({
@@ -56,6 +170,8 @@ const tenantSchema = z
     max_concurrency: positiveInt.optional(),
     /** Share of the fair queue (virtual-token weight), default 1. */
     weight: positive.default(1),
+    /** Priority class for `admission: priority-edf` (0 interactive; default 1, standard). */
+    priority: z.number().int().min(0).optional(),
   })
   .strict()
 
@@ -69,6 +185,13 @@ const configSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
     router: routerSchema.default('least-outstanding'),
+    /**
+     * The latency objective SLO-aware routers aim for (dualmap, predicted-latency). Unset, they
+     * use their default of 2 s TTFT and 0.1 s TPOT.
+     */
+    slo: z.object({ ttft_s: positive, tpot_s: positive }).strict().optional(),
+    /** How each pool's queue orders waiting requests; fair-share is the VTC fair queue. */
+    admission: admissionSchema.default('fair-share'),
     pools: z.array(poolSchema).min(1),
     tenants: z.array(tenantSchema).optional(),
     scrape: z

@@ -1,11 +1,12 @@
 /**
- * @module The gateway's request path after parsing: pool by model, tenant limits, the fair queue
- * when every backend is saturated, the router's pick, the upstream attempt, retries on another
- * backend, outlier ejection, and the gateway's own in-flight and token accounting.
+ * @module The gateway's request path after parsing: pool by model, tenant limits, the pool's
+ * queue when every backend is saturated, the router's pick, the upstream attempt, retries on
+ * another backend, outlier ejection, and the gateway's own in-flight and token accounting.
  *
  * A request's life: `serve` estimates its tokens and admits it against its tenant's limits (429
  * when over). If the pool's queue is empty and some backend has room it starts at once; else it
- * waits in the pool's FairQueue (429 when full, or after queue.max_wait_s). `#start` picks a
+ * waits in the pool's queue, ordered by the config's `admission` policy (the VTC fair queue by
+ * default; 429 when full, or after queue.max_wait_s). `#start` picks a
  * backend and counts the request in flight *synchronously*, so a burst released by `pump` never
  * over-fills a backend between two picks. An attempt that fails before the client got anything
  * (connect error, 5xx) is retried on a backend not yet tried, up to retries.max; after that, or
@@ -33,7 +34,7 @@ import {
   noteChunk,
   usedTokens,
 } from './exchange.js'
-import { FairQueue } from './fair-queue.js'
+import { createPoolQueue, type PoolQueue } from './fair-queue.js'
 import type { FailureKind, GatewayMetrics } from './gateway-metrics.js'
 import { type EjectionPolicy, noteFailure, noteSuccess } from './outlier.js'
 import type { Pool, Upstream } from './pool.js'
@@ -63,7 +64,7 @@ export interface DispatchDeps {
 export class Dispatch {
   readonly #d: DispatchDeps
   readonly #byModel = new Map<string, { pool: Pool; adapter: string | undefined }>()
-  readonly #queues = new Map<Pool, FairQueue<Exchange>>()
+  readonly #queues = new Map<Pool, PoolQueue<Exchange>>()
   readonly #ejection: EjectionPolicy
   readonly #staleAfter: number
   #nextId = 0
@@ -77,7 +78,7 @@ export class Dispatch {
       for (const a of pool.adapters) {
         if (!this.#byModel.has(a)) this.#byModel.set(a, { pool, adapter: a })
       }
-      this.#queues.set(pool, new FairQueue(d.config.queue.max_size))
+      this.#queues.set(pool, createPoolQueue(d.config.admission, d.config.queue.max_size))
     }
     this.#ejection = {
       consecutiveFailures: d.config.ejection.consecutive_failures,
@@ -157,7 +158,8 @@ export class Dispatch {
       return
     }
     const tenant = ex.call.tenant
-    if (!queue.push(tenant.name, ex, tenant.weight)) {
+    const meta = { arrival: ex.call.arrival, priority: tenant.priority }
+    if (!queue.push(tenant.name, ex, tenant.weight, meta)) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
       this.#fail(ex, queueFull(pool.model, queue.capacity))
       return
@@ -207,6 +209,7 @@ export class Dispatch {
       prefix: d.prefix,
       exclude: ex.tried,
       adapter: ex.adapter,
+      slo: d.config.slo,
     })
     if (picked === undefined) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')

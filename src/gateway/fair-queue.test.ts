@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FairQueue } from './fair-queue.js'
+import { createPoolQueue, FairQueue } from './fair-queue.js'
 import { TokenBucket } from './quota.js'
 
 describe('FairQueue (virtual token counters)', () => {
@@ -54,6 +54,47 @@ describe('FairQueue (virtual token counters)', () => {
     expect(q.size).toBe(1)
     expect(q.pop()?.item).toBe('y')
     expect(q.pop()).toBeUndefined()
+  })
+})
+
+describe('pool queues by admission policy', () => {
+  const drain = (q: ReturnType<typeof createPoolQueue<string>>): string[] => {
+    const out: string[] = []
+    for (let next = q.pop(); next; next = q.pop()) out.push(`${next.tenant}:${next.item}`)
+    return out
+  }
+
+  it('fcfs serves in arrival order across tenants', () => {
+    const q = createPoolQueue<string>('fcfs', 10)
+    q.push('a', 'x', 1, { arrival: 0, priority: undefined })
+    q.push('b', 'y', 5, { arrival: 1, priority: 0 })
+    q.push('a', 'z', 1, { arrival: 2, priority: undefined })
+    expect(drain(q)).toEqual(['a:x', 'b:y', 'a:z'])
+  })
+
+  it("priority-edf serves by deadline: arrival + the tenant's class target", () => {
+    const q = createPoolQueue<string>('priority-edf', 10)
+    q.push('batch', 'b1', 1, { arrival: 0, priority: 2 }) // 60
+    q.push('std', 's1', 1, { arrival: 0, priority: undefined }) // 10
+    q.push('chat', 'c1', 1, { arrival: 5, priority: 0 }) // 7
+    q.push('chat', 'c2', 1, { arrival: 9, priority: 0 }) // 11
+    expect(q.remove('std', 'nope')).toBe(false)
+    expect(drain(q)).toEqual(['chat:c1', 'std:s1', 'chat:c2', 'batch:b1'])
+  })
+
+  it('is bounded and removes waiting items', () => {
+    const q = createPoolQueue<string>('priority-edf', 2)
+    const meta = { arrival: 0, priority: 0 }
+    expect(q.push('a', 'x', 1, meta)).toBe(true)
+    expect(q.push('a', 'y', 1, meta)).toBe(true)
+    expect(q.push('a', 'z', 1, meta)).toBe(false)
+    expect(q.remove('a', 'x')).toBe(true)
+    expect(q.size).toBe(1)
+    expect(drain(q)).toEqual(['a:y'])
+  })
+
+  it('fair-share is the VTC FairQueue', () => {
+    expect(createPoolQueue('fair-share', 5)).toBeInstanceOf(FairQueue)
   })
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { testPerf } from '../../test/policy/fleet-fixture.js'
 import { createRouter } from '../policy/registry.js'
 import { createBackendState, recordFailure, recordSuccess } from './backend-state.js'
 import { toFleetView } from './fleet-view.js'
@@ -49,6 +50,26 @@ describe('gateway FleetView', () => {
     expect(a.consecutiveFailures).toBe(0)
     a.healthy = false
     expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
+  })
+
+  it('attaches the pool latency model and the LoRA adapters each backend reports', () => {
+    const a = createBackendState('http://a', 'm')
+    const b = createBackendState('http://b', 'm')
+    a.metrics = { ...metrics(), lora: { maxLora: 3, running: ['x', 'y'], waiting: ['y', 'z'] } }
+    a.scrapedAt = 10
+    b.metrics = metrics()
+    b.scrapedAt = 10
+    const perf = testPerf()
+    const view = toFleetView([a, b], 10, new PrefixIndex(), { staleAfter: 1, perf })
+    expect(view.instances[0]!.perf).toBe(perf)
+    expect(view.instances[1]!.perf).toBe(perf)
+    // Running and waiting adapters both hold a slot; each counts once.
+    expect(view.instances[0]!.loras).toEqual(['x', 'y', 'z'])
+    expect(view.instances[0]!.maxLoras).toBe(3)
+    expect(view.instances[1]!.loras).toBeUndefined()
+    // Without a declared model the view carries none, and routers fall back to queue estimates.
+    const bare = toFleetView([a], 10, new PrefixIndex(), { staleAfter: 1 })
+    expect('perf' in bare.instances[0]!).toBe(false)
   })
 
   it('answers prefix queries from the estimated index', () => {

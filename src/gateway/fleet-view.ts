@@ -4,14 +4,16 @@
  * gateway combines scraped metrics with its own in-flight accounting and the estimated prefix
  * index.
  */
-import type { FleetView, InstanceView } from '../policy/types.js'
+import type { FleetView, InstancePerf, InstanceView } from '../policy/types.js'
 import { type BackendState, isEjected } from './backend-state.js'
 import type { PrefixIndex } from './prefix-index.js'
 
-/** ViewOptions say when scraped metrics count as stale. */
+/** ViewOptions say when scraped metrics count as stale, and what the backends run on. */
 export interface ViewOptions {
   /** Seconds; metrics older than scrape interval + staleness bound are stale. */
   readonly staleAfter: number
+  /** The backends' latency model, when their pool declares its hardware (config `perf:`). */
+  readonly perf?: InstancePerf
 }
 
 /**
@@ -26,11 +28,15 @@ export function toFleetView(
   prefix: PrefixIndex,
   opts: ViewOptions,
 ): FleetView {
+  const perf = opts.perf
   const instances: InstanceView[] = backends.map((b, id) => {
     const m = b.metrics
     const stale = now - b.scrapedAt > opts.staleAfter
     const saturated = stale && m !== undefined
     const waitingFromMetrics = m?.waiting
+    // vLLM lists running and waiting adapters separately; both hold a slot (GIE counts the union).
+    const lora = m?.lora
+    const loras = lora ? [...new Set([...lora.running, ...lora.waiting])] : undefined
     return {
       id,
       name: b.url,
@@ -47,6 +53,8 @@ export function toFleetView(
       kvUsage: saturated ? 1 : (m?.kvUsage ?? 0),
       kvBlocks: m?.numGpuBlocks ?? prefix.defaultCapacity,
       pendingPrefillTokens: b.inFlightPromptTokens,
+      ...(perf ? { perf } : {}),
+      ...(lora && loras ? { loras, maxLoras: lora.maxLora } : {}),
     }
   })
   return {

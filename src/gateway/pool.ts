@@ -6,13 +6,19 @@
  * backends already tried for this request, saturated ones while others have room, and, for an
  * adapter request, backends without the adapter running while some have it.
  */
+import { getGpu, getModel } from '../catalog/index.js'
+import { createInstancePerf } from '../perf/instance-perf.js'
+import { createIterationModel } from '../perf/iteration.js'
 import { createRouter } from '../policy/registry.js'
 import {
   type FleetView,
+  type InstancePerf,
   type InstanceView,
   isRoutable,
+  type PolicyContext,
   type RequestInfo,
   type RoutingPolicy,
+  type SloTarget,
 } from '../policy/types.js'
 import type { Rng } from '../util/rng.js'
 import { type BackendState, createBackendState } from './backend-state.js'
@@ -50,17 +56,67 @@ export interface PickOptions {
   readonly exclude: ReadonlySet<number>
   /** The LoRA adapter the request names, if any. */
   readonly adapter: string | undefined
+  /** The gateway's latency objective (config `slo:`), for SLO-aware routers. */
+  readonly slo?: SloTarget | undefined
 }
 
-/** routerOf builds a router from its config form. */
+/** defined drops the keys whose value is undefined (config keys left out take router defaults). */
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
+  }
+}
+
+/** routerOf builds a router from its config form; options left out take the router's defaults. */
 export function routerOf(c: RouterConfig): RoutingPolicy {
   if (typeof c === 'string') return createRouter(c)
-  const w = c.weighted
-  // Weights left out take the router's defaults (2:2:1).
-  return createRouter('weighted', {
-    ...(w.prefix !== undefined ? { prefix: w.prefix } : {}),
-    ...(w.queue !== undefined ? { queue: w.queue } : {}),
-    ...(w.kv !== undefined ? { kv: w.kv } : {}),
+  if ('weighted' in c) return createRouter('weighted', defined(c.weighted))
+  if ('llm-d' in c) {
+    const { kv_threshold, ...weights } = c['llm-d']
+    return createRouter('llm-d', defined({ ...weights, kvThreshold: kv_threshold }))
+  }
+  if ('aibrix-prefix' in c) {
+    const o = c['aibrix-prefix']
+    return createRouter(
+      'aibrix-prefix',
+      defined({
+        imbalanceThreshold: o.imbalance_threshold,
+        matchThreshold: o.match_threshold,
+        stdDevFactor: o.std_dev_factor,
+      }),
+    )
+  }
+  if ('dynamo' in c) {
+    const o = c.dynamo
+    return createRouter(
+      'dynamo',
+      defined({ overlapWeight: o.overlap_weight, temperature: o.temperature }),
+    )
+  }
+  const o = c.dualmap
+  return createRouter(
+    'dualmap',
+    defined({ prefixBlocks: o.prefix_blocks, hotFactor: o.hot_factor }),
+  )
+}
+
+/**
+ * perfOf builds the latency model of a pool's declared hardware (config `perf:`), once per pool:
+ * every backend of a pool runs the same deployment.
+ */
+export function perfOf(c: PoolConfig): InstancePerf | undefined {
+  const p = c.perf
+  if (!p) return undefined
+  const deployment = {
+    gpu: getGpu(p.gpu, 'perf.gpu'),
+    model: getModel(p.model ?? c.model, 'perf.model'),
+    tp: p.tp,
+    dtype: p.dtype,
+  }
+  return createInstancePerf(createIterationModel(deployment), {
+    maxNumBatchedTokens: p.max_num_batched_tokens,
+    maxNumSeqs: p.max_num_seqs,
+    blockSize: p.block_size,
   })
 }
 
@@ -71,6 +127,8 @@ export class Pool {
   readonly upstreams: ReadonlyArray<Upstream>
   readonly states: ReadonlyArray<BackendState>
   readonly router: RoutingPolicy
+  /** The backends' latency model, when the pool declares its hardware. */
+  readonly perf: InstancePerf | undefined
   readonly #maxInFlight: number | undefined
 
   constructor(c: PoolConfig, router: RouterConfig) {
@@ -89,6 +147,7 @@ export class Pool {
     })
     this.states = this.upstreams.map((u) => u.state)
     this.router = routerOf(c.router ?? router)
+    this.perf = perfOf(c)
     this.#maxInFlight = c.max_in_flight
   }
 
@@ -115,7 +174,10 @@ export class Pool {
 
   /** view snapshots the pool as the policies see it. */
   view(now: number, staleAfter: number, prefix: PrefixIndex): FleetView {
-    return toFleetView(this.states, now, prefix, { staleAfter })
+    return toFleetView(this.states, now, prefix, {
+      staleAfter,
+      ...(this.perf ? { perf: this.perf } : {}),
+    })
   }
 
   /**
@@ -148,7 +210,12 @@ export class Pool {
           cachedPrefixBlocks: base.cachedPrefixBlocks,
         }
       : base
-    const picked = this.router.pick(req, view, { now: o.now, rng: o.rng })
+    // The request's adapter travels in RequestInfo too, for routers that weigh LoRA affinity.
+    const info = adapter !== undefined && req.adapter === undefined ? { ...req, adapter } : req
+    const ctx: PolicyContext = o.slo
+      ? { now: o.now, rng: o.rng, slo: o.slo }
+      : { now: o.now, rng: o.rng }
+    const picked = this.router.pick(info, view, ctx)
     return picked !== undefined && allowed[picked] ? picked : undefined
   }
 }

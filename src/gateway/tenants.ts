@@ -13,6 +13,8 @@ export interface Tenant {
   readonly name: string
   /** Share of the fair queue (virtual-token weight). */
   readonly weight: number
+  /** Priority class under `admission: priority-edf` (undefined: the default class). */
+  readonly priority: number | undefined
   readonly bucket: TokenBucket | undefined
   readonly maxConcurrency: number
   /** Requests admitted and not yet finished (queued ones included). */
@@ -33,6 +35,7 @@ export class Tenants {
       this.#anonymous = {
         name: ANONYMOUS,
         weight: 1,
+        priority: undefined,
         bucket: undefined,
         maxConcurrency: Number.POSITIVE_INFINITY,
         active: 0,
@@ -45,6 +48,7 @@ export class Tenants {
       const tenant: Tenant = {
         name: t.name,
         weight: t.weight,
+        priority: t.priority,
         bucket:
           t.tokens_per_minute === undefined ? undefined : new TokenBucket(t.tokens_per_minute, now),
         maxConcurrency: t.max_concurrency ?? Number.POSITIVE_INFINITY,

@@ -1,8 +1,8 @@
 /**
  * @module A run's policies, one per kind, chosen by name: parsed from CLI flags and `--compare`
- * items (`router=x`, `admission=y`, `kv=z`), validated up front, and turned into the objects a
- * simulation needs (one router for the fleet; admission and KV policies per engine, since they
- * may keep per-engine state).
+ * items (`router=x`, `admission=y`, `kv=z`, joined with `+`), validated up front, and turned
+ * into the objects a simulation needs (one router for the fleet; admission and KV policies per
+ * engine, since they may keep per-engine state).
  */
 import type { EngineHooks } from '../engine/hooks.js'
 import { UsageError } from '../util/errors.js'
@@ -48,28 +48,47 @@ export function validateChoice(c: PolicyChoice, where?: string): void {
 }
 
 /**
- * parseCompareItems turns `--compare` items into choices, each differing from `base` in one kind:
- * a bare name is a router; `kind=name` names another kind.
+ * parseCompareItems turns `--compare` items into choices, each starting from `base`: a bare name
+ * is a router; `kind=name` names another kind; `+` combines several kinds in one item
+ * (`router=dualmap+admission=past-future`). `flag` names the option in errors (`--policies`).
  */
-export function parseCompareItems(raw: string, base: PolicyChoice): PolicyChoice[] {
+export function parseCompareItems(
+  raw: string,
+  base: PolicyChoice,
+  flag = '--compare',
+): PolicyChoice[] {
   const items = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  if (items.length === 0) throw new UsageError('--compare: expected a comma-separated list')
+  if (items.length === 0) throw new UsageError(`${flag}: expected a comma-separated list`)
   return items.map((item) => {
-    const eq = item.indexOf('=')
-    const kind = eq < 0 ? 'router' : item.slice(0, eq)
-    const name = eq < 0 ? item : item.slice(eq + 1)
-    if (!(CHOICE_KINDS as ReadonlyArray<string>).includes(kind)) {
-      throw new UsageError(
-        `--compare: unknown policy kind '${kind}' in '${item}' (valid: ${CHOICE_KINDS.join(', ')})`,
-      )
-    }
-    const c = { ...base, [kind]: name } as PolicyChoice
-    validateChoice(c, '--compare')
+    const c = parseChoiceItem(item, base, flag)
+    validateChoice(c, flag)
     return c
   })
+}
+
+/** parseChoiceItem reads one item: `+`-joined parts, each `kind=name` or a bare router name. */
+function parseChoiceItem(item: string, base: PolicyChoice, flag: string): PolicyChoice {
+  const named = new Set<string>()
+  let c = base
+  for (const raw of item.split('+')) {
+    const part = raw.trim()
+    if (part === '') throw new UsageError(`${flag}: empty policy name in '${item}'`)
+    const eq = part.indexOf('=')
+    const kind = eq < 0 ? 'router' : part.slice(0, eq).trim()
+    const name = eq < 0 ? part : part.slice(eq + 1).trim()
+    if (!(CHOICE_KINDS as ReadonlyArray<string>).includes(kind)) {
+      throw new UsageError(
+        `${flag}: unknown policy kind '${kind}' in '${item}' (valid: ${CHOICE_KINDS.join(', ')})`,
+      )
+    }
+    if (named.has(kind)) throw new UsageError(`${flag}: '${item}' names a ${kind} twice`)
+    named.add(kind)
+    c = { ...c, [kind]: name }
+  }
+  return c
 }
 
 /** choiceLabel names a choice by what differs from the default, e.g. "dualmap+past-future". */

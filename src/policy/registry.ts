@@ -2,15 +2,25 @@
 import { UsageError } from '../util/errors.js'
 import { admissionNames, admissionSummaries } from './admission/registry.js'
 import { kvNames, kvSummaries } from './kv/registry.js'
+import { createAibrixPrefix } from './router/aibrix-prefix.js'
+import { createDualMap } from './router/dualmap.js'
+import { createDynamo } from './router/dynamo.js'
 import { createLeastKv } from './router/least-kv.js'
 import { createLeastOutstanding } from './router/least-outstanding.js'
+import { createLlmd } from './router/llm-d.js'
+import { createLlumnix } from './router/llumnix.js'
 import { createPowerOfTwo } from './router/power-of-two.js'
+import { createPredictedLatency } from './router/predicted-latency.js'
 import { createPrefixAffinity } from './router/prefix-affinity.js'
 import { createRandom } from './router/random.js'
 import { createRoundRobin } from './router/round-robin.js'
 import { createWeighted } from './router/weighted.js'
 import type { RoutingPolicy } from './types.js'
 
+export type { AibrixPrefixOptions } from './router/aibrix-prefix.js'
+export type { DualMapOptions } from './router/dualmap.js'
+export type { DynamoOptions } from './router/dynamo.js'
+export type { LlmdOptions } from './router/llm-d.js'
 export type { PrefixAffinityOptions } from './router/prefix-affinity.js'
 export type { WeightedOptions } from './router/weighted.js'
 
@@ -26,6 +36,12 @@ export const routingPolicies = {
   'power-of-two': createPowerOfTwo,
   'prefix-affinity': createPrefixAffinity,
   weighted: createWeighted,
+  'llm-d': createLlmd,
+  'aibrix-prefix': createAibrixPrefix,
+  dynamo: createDynamo,
+  dualmap: createDualMap,
+  'predicted-latency': createPredictedLatency,
+  llumnix: createLlumnix,
 } satisfies Record<string, (opts?: never) => RoutingPolicy>
 
 /** RouterName is a registered router's name. */
@@ -49,6 +65,18 @@ const routerSummaries = {
     'consistent hash of the first 64 prompt blocks, spilling to least-loaded above 1.5x mean load',
   weighted:
     'min-max normalised scores, prefix-cache match : in-flight queue : KV usage weighted 2:2:1',
+  'llm-d':
+    "llm-d's scheduler: LoRA and KV>80% filters, then prefix-match : queue : KV-free scores 2:2:1",
+  'aibrix-prefix':
+    "AIBrix's prefix-cache rule: least-loaded if loads differ by >8, else longest match under mean+2σ",
+  dynamo:
+    "NVIDIA Dynamo's KV router: least overlap-weighted uncached prefill blocks + KV blocks in use",
+  dualmap:
+    'DualMap: prefix hashes to two instances; better predicted TTFT, spilling when both overloaded',
+  'predicted-latency':
+    'most SLO headroom from predicted TTFT and TPOT (perf model); fastest TTFT when none meets it',
+  llumnix:
+    'Llumnix: most free KV (remaining decode steps); live-migrates requests off nearly full instances',
 } satisfies Record<RouterName, string>
 
 /** routerNames lists the registered router names in registry order. */

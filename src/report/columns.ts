@@ -106,6 +106,29 @@ export const SUMMARY_COLUMNS: ReadonlyArray<Column> = [
   },
 ]
 
+/**
+ * HOST_HIT_COLUMN splits out the prefix hits a host-memory KV tier served (they are included in
+ * the prefix hit column); shown only when some run has any.
+ */
+const HOST_HIT_COLUMN: Column = {
+  head: ['host', 'hit %'],
+  help: 'Prompt tokens reloaded from the host-memory KV tier over PCIe, percent of prompt tokens looked up (part of prefix hit %)',
+  align: 'right',
+  format: (r) => formatPercent(r.kv_tiers?.host_hit_rate ?? 0),
+  value: (r) => r.kv_tiers?.host_hit_rate ?? 0,
+  better: 'higher',
+}
+
+/**
+ * summaryColumns are the columns for `runs`: SUMMARY_COLUMNS, plus the host hit column after the
+ * prefix hit column when any run served hits from host memory.
+ */
+export function summaryColumns(runs: ReadonlyArray<RunSummary>): ReadonlyArray<Column> {
+  if (!runs.some((r) => (r.kv_tiers?.host_hit_rate ?? 0) > 0)) return SUMMARY_COLUMNS
+  const at = SUMMARY_COLUMNS.findIndex((c) => c.head[0] === 'prefix') + 1
+  return [...SUMMARY_COLUMNS.slice(0, at), HOST_HIT_COLUMN, ...SUMMARY_COLUMNS.slice(at)]
+}
+
 function latency(
   head: readonly [string, string],
   help: string,

@@ -4,9 +4,9 @@
  */
 import type { InstanceInfo, RunDetail } from '../sim/result.js'
 import { kvHeatmaps, latencyCharts, sloChart, timelineCharts } from './charts.js'
-import { bestRows, SUMMARY_COLUMNS } from './columns.js'
+import { bestRows, summaryColumns } from './columns.js'
 import { escapeHtml } from './escape.js'
-import { PAGE_CSS, PAGE_SCRIPT } from './page-assets.js'
+import { renderPage, section } from './page.js'
 import { describeRuns } from './run-context.js'
 import { seriesStyle } from './svg/palette.js'
 import { formatRunFooter } from './table.js'
@@ -61,50 +61,42 @@ export function renderHtmlReport(runs: ReadonlyArray<RunDetail>, meta: ReportMet
     )
   }
 
-  return [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="generator" content="${e(meta.generatedBy)}">`,
-    `<title>${e(meta.title)}</title>`,
-    `<style>${PAGE_CSS}</style>`,
-    '</head><body><main>',
-    `<header><h1>${e(meta.title)}</h1><dl class="meta">${metaRows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl></header>`,
-    ...sections,
-    `<footer>${e(formatRunFooter(summaries))} · ${e(meta.generatedBy)}</footer>`,
-    '</main><div id="tip" hidden></div>',
-    `<script>${PAGE_SCRIPT}</script>`,
-    '</body></html>',
-    '',
-  ].join('\n')
-}
-
-function section(title: string, body: string): string {
-  return `<section><h2>${escapeHtml(title)}</h2>${body}</section>`
+  return renderPage({
+    title: meta.title,
+    generatedBy: meta.generatedBy,
+    meta: metaRows,
+    sections,
+    footer: formatRunFooter(summaries),
+  })
 }
 
 function summaryTable(runs: ReadonlyArray<RunDetail>): string {
   const summaries = runs.map((r) => r.summary)
-  const best = bestRows(SUMMARY_COLUMNS, summaries)
-  const head = SUMMARY_COLUMNS.map((col) => {
-    // Two header lines keep the numeric columns narrow enough for 16 columns in 1300 px.
-    const text = col.head
-      .filter((s) => s !== '')
-      .map(escapeHtml)
-      .join('<br>')
-    const cls = col.align === 'left' ? ' class="left"' : ''
-    return `<th${cls} title="${escapeHtml(col.help)}">${text}</th>`
-  }).join('')
-  const rows = summaries.map((run, r) => {
-    const cells = SUMMARY_COLUMNS.map((col, c) => {
-      const classes = [col.align === 'left' ? 'left' : '', best[c]?.has(r) ? 'best' : '']
+  const columns = summaryColumns(summaries)
+  const best = bestRows(columns, summaries)
+  const head = columns
+    .map((col) => {
+      // Two header lines keep the numeric columns narrow enough for 16 columns in 1300 px.
+      const text = col.head
         .filter((s) => s !== '')
-        .join(' ')
-      const cls = classes === '' ? '' : ` class="${classes}"`
-      const swatch =
-        c === 0 ? `<span class="swatch" style="background:${seriesStyle(r).color}"></span>` : ''
-      return `<td${cls}>${swatch}${escapeHtml(col.format(run))}</td>`
-    }).join('')
+        .map(escapeHtml)
+        .join('<br>')
+      const cls = col.align === 'left' ? ' class="left"' : ''
+      return `<th${cls} title="${escapeHtml(col.help)}">${text}</th>`
+    })
+    .join('')
+  const rows = summaries.map((run, r) => {
+    const cells = columns
+      .map((col, c) => {
+        const classes = [col.align === 'left' ? 'left' : '', best[c]?.has(r) ? 'best' : '']
+          .filter((s) => s !== '')
+          .join(' ')
+        const cls = classes === '' ? '' : ` class="${classes}"`
+        const swatch =
+          c === 0 ? `<span class="swatch" style="background:${seriesStyle(r).color}"></span>` : ''
+        return `<td${cls}>${swatch}${escapeHtml(col.format(run))}</td>`
+      })
+      .join('')
     return `<tr>${cells}</tr>`
   })
   return `<table class="summary"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`

@@ -3,7 +3,7 @@
  * numbers right-aligned, a context line above and a timing footer below.
  */
 import type { RunSummary } from '../sim/result.js'
-import { bestRows, SUMMARY_COLUMNS } from './columns.js'
+import { bestRows, summaryColumns } from './columns.js'
 import { formatCompact, formatDuration, formatInt } from './format.js'
 import { describeRuns } from './run-context.js'
 
@@ -40,27 +40,28 @@ export function formatSummaryTable(
   const title = `trace: ${ctx.trace}  ·  fleet: ${ctx.fleet}  ·  SLO: ${ctx.slo}  ·  seed: ${ctx.seed}`
   if (runs.length === 0) return `${paint(BOLD, title)}\n(no runs)`
 
+  const columns = summaryColumns(runs)
   const cells = runs.map((run) =>
-    SUMMARY_COLUMNS.map((col, c) => {
+    columns.map((col, c) => {
       const text = col.format(run)
       return c === 0 ? truncate(text, maxRouter) : text
     }),
   )
-  const widths = SUMMARY_COLUMNS.map((col, c) =>
+  const widths = columns.map((col, c) =>
     Math.max(width(col.head[0]), width(col.head[1]), ...cells.map((row) => width(row[c] ?? ''))),
   )
   const pad = (text: string, c: number): string => {
     const w = widths[c] ?? 0
     const fill = ' '.repeat(Math.max(0, w - width(text)))
-    return SUMMARY_COLUMNS[c]?.align === 'left' ? text + fill : fill + text
+    return columns[c]?.align === 'left' ? text + fill : fill + text
   }
-  const best = bestRows(SUMMARY_COLUMNS, runs)
+  const best = bestRows(columns, runs)
 
   const lines = [paint(BOLD, title)]
-  const headTop = SUMMARY_COLUMNS.map((col, c) => pad(col.head[0], c)).join(GAP)
+  const headTop = columns.map((col, c) => pad(col.head[0], c)).join(GAP)
   // Only print the upper header line when some column uses it.
   if (headTop.trim() !== '') lines.push(paint(BOLD, headTop.trimEnd()))
-  lines.push(paint(BOLD, SUMMARY_COLUMNS.map((col, c) => pad(col.head[1], c)).join(GAP)))
+  lines.push(paint(BOLD, columns.map((col, c) => pad(col.head[1], c)).join(GAP)))
   lines.push(paint(DIM, widths.map((w) => '-'.repeat(w)).join(GAP)))
   cells.forEach((row, r) => {
     const parts = row.map((text, c) => {

@@ -7,9 +7,10 @@
 /**
  * EventKind priorities at equal time: an iteration that ends frees KV and slots before arrivals
  * at the same instant are routed, and an idle instance is kicked only after every arrival of that
- * instant has queued, so a burst at one timestamp forms one batch as it would in vLLM's loop.
+ * instant has queued, so a burst at one timestamp forms one batch as it would in vLLM's loop. A
+ * KV transfer that lands (P/D handoff, migration) is like a finished iteration: it comes first.
  */
-export const EventKind = { StepDone: 0, Arrival: 1, Kick: 2 } as const
+export const EventKind = { StepDone: 0, Transfer: 1, Arrival: 2, Kick: 3 } as const
 /** EventKind values. */
 export type EventKind = (typeof EventKind)[keyof typeof EventKind]
 

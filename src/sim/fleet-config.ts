@@ -5,9 +5,10 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { dtypes } from '../catalog/index.js'
+import { KV_LINK_KINDS } from '../perf/kv-transfer.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
-import type { FleetSpec, GroupSpec } from './fleet.js'
+import type { FleetSpec, GroupSpec, KvTransferSpec } from './fleet.js'
 
 const positiveInt = z.number().int().positive()
 
@@ -34,6 +35,7 @@ const groupSchema = z
     dtype: z.enum(dtypes as [string, ...string[]]).default('bf16'),
     price_per_gpu_hour: z.number().nonnegative().optional(),
     engine: engineSchema.optional(),
+    role: z.enum(['mixed', 'prefill', 'decode']).optional(),
   })
   .strict()
 
@@ -46,6 +48,14 @@ const fleetSchema = z
       .strict()
       .optional(),
     groups: z.array(groupSchema).min(1),
+    kv_transfer: z
+      .object({
+        link: z.enum(KV_LINK_KINDS as [string, ...string[]]),
+        bandwidth_gbps: z.number().positive().optional(),
+        latency_ms: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 
@@ -80,10 +90,19 @@ export function parseFleetYaml(text: string, file: string): FleetSpec {
       dtype: g.dtype as GroupSpec['dtype'],
       ...(engine ? { engine } : {}),
       ...(g.price_per_gpu_hour !== undefined ? { pricePerGpuHour: g.price_per_gpu_hour } : {}),
+      ...(g.role ? { role: g.role } : {}),
     }
   })
   const name = f.name ?? file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')
-  return { name, groups, ...(f.slo ? { slo: f.slo } : {}) }
+  const t = f.kv_transfer
+  const kvTransfer: KvTransferSpec | undefined = t
+    ? {
+        link: t.link as KvTransferSpec['link'],
+        ...(t.bandwidth_gbps !== undefined ? { bandwidthGbps: t.bandwidth_gbps } : {}),
+        ...(t.latency_ms !== undefined ? { latencyS: t.latency_ms / 1000 } : {}),
+      }
+    : undefined
+  return { name, groups, ...(f.slo ? { slo: f.slo } : {}), ...(kvTransfer ? { kvTransfer } : {}) }
 }
 
 /** loadFleetFile reads and validates a fleet YAML file. */

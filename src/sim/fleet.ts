@@ -5,6 +5,7 @@
 import { type Dtype, getGpu, getModel } from '../catalog/index.js'
 import { DEFAULT_ENGINE, type EngineConfig } from '../engine/config.js'
 import { type Deployment, describeDeployment } from '../perf/deployment.js'
+import type { KvLinkKind } from '../perf/kv-transfer.js'
 import { kvBudget } from '../perf/memory.js'
 import { UsageError } from '../util/errors.js'
 
@@ -19,12 +20,32 @@ export interface GroupSpec {
   readonly engine?: Partial<EngineConfig>
   /** Override of the catalog's list price, USD per GPU-hour. */
   readonly pricePerGpuHour?: number
+  /**
+   * What the group's instances do: `mixed` (default) serves whole requests with chunked prefill;
+   * `prefill` and `decode` split them, DistServe-style (prefill makes the first token, then the
+   * KV moves to a decode instance).
+   */
+  readonly role?: InstanceRole
+}
+
+/** InstanceRole is an instance's part in prefill/decode disaggregation. */
+export type InstanceRole = 'mixed' | 'prefill' | 'decode'
+
+/** KvTransferSpec is how KV moves from prefill to decode instances (and in migrations). */
+export interface KvTransferSpec {
+  readonly link: KvLinkKind
+  /** Per-GPU bandwidth override, Gb/s. */
+  readonly bandwidthGbps?: number
+  /** Per-transfer setup latency override, seconds. */
+  readonly latencyS?: number
 }
 
 /** FleetSpec is a fleet: named groups and an optional SLO. */
 export interface FleetSpec {
   readonly name: string
   readonly groups: ReadonlyArray<GroupSpec>
+  /** KV transfer link for P/D handoffs and migrations (default: RDMA across nodes). */
+  readonly kvTransfer?: KvTransferSpec
   readonly slo?: { readonly ttft_s?: number | undefined; readonly tpot_s?: number | undefined }
 }
 
@@ -36,6 +57,7 @@ export interface InstancePlan {
   readonly engine: EngineConfig
   readonly numBlocks: number
   readonly pricePerGpuHour: number
+  readonly role: InstanceRole
 }
 
 /**
@@ -83,10 +105,23 @@ export function planFleet(spec: FleetSpec, where = 'fleet'): InstancePlan[] {
         engine: resolved,
         numBlocks: kv.blocks,
         pricePerGpuHour: g.pricePerGpuHour ?? gpu.pricePerHour,
+        role: g.role ?? 'mixed',
       })
     }
   }
   if (out.length === 0) throw new UsageError(`${where}: the fleet has no instances`)
+  const prefill = out.filter((p) => p.role === 'prefill')
+  const decode = out.filter((p) => p.role === 'decode')
+  if (prefill.length > 0 && decode.length === 0) {
+    throw new UsageError(`${where}: prefill instances need at least one decode instance`)
+  }
+  if (decode.length > 0 && prefill.length === 0) {
+    throw new UsageError(`${where}: decode instances need at least one prefill instance`)
+  }
+  const models = new Set(out.map((p) => p.deployment.model.id))
+  if (prefill.length > 0 && models.size > 1) {
+    throw new UsageError(`${where}: prefill/decode fleets must serve one model`)
+  }
   return out
 }
 
@@ -97,8 +132,14 @@ export function describeFleet(plans: ReadonlyArray<InstancePlan>): string {
   while (i < plans.length) {
     const label = describeDeployment(plans[i]!.deployment)
     let j = i
-    while (j < plans.length && describeDeployment(plans[j]!.deployment) === label) j++
-    parts.push(`${j - i}× ${label}`)
+    while (
+      j < plans.length &&
+      describeDeployment(plans[j]!.deployment) === label &&
+      plans[j]!.role === plans[i]!.role
+    )
+      j++
+    const role = plans[i]!.role === 'mixed' ? '' : ` (${plans[i]!.role})`
+    parts.push(`${j - i}× ${label}${role}`)
     i = j
   }
   return parts.join(' + ')

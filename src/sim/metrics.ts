@@ -6,6 +6,9 @@
  *   queue first scheduled − arrival
  * SLO attainment is the share of *all* requests (rejected ones fail) whose TTFT and TPOT are both
  * within the SLO; goodput is the number of such requests per second of makespan.
+ * Rejected requests are those no instance took, those an engine cannot hold, and those an
+ * admission policy shed from its queue (priority-edf); so requests = completed + rejected once a
+ * run drains. Latency and queue figures cover completed requests only: a shed request has no TTFT.
  */
 import type { Sequence } from '../engine/sequence.js'
 import { cdfPoints, GrowableF64, summarize } from '../util/stats.js'

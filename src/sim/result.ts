@@ -44,6 +44,49 @@ export interface RunSummary {
   /** Simulated seconds from the first arrival to the last completion. */
   readonly makespan_s: number
   readonly preemptions: number
+  /**
+   * KV tiers beyond the GPU prefix cache: present only when the KV policy pins blocks or keeps a
+   * host tier (under plain LRU every hit is a GPU hit: gpu_hit_rate = prefix_hit_rate).
+   */
+  readonly kv_tiers?: KvTiersSummary
+  /** Live migrations (present only for a router that migrates, e.g. llumnix). */
+  readonly migrations?: {
+    readonly done: number
+    readonly aborted: number
+    readonly gb: number
+    readonly mean_downtime_ms: number
+  }
+  /** KV moved between instances: P/D handoffs (present only for a prefill/decode fleet). */
+  readonly kv_transfer?: {
+    readonly count: number
+    readonly gb: number
+    readonly mean_ms: number
+  }
+}
+
+/**
+ * KvTiersSummary splits prefix hits by tier and reports the host tier and the pins. Rates share
+ * prefix_hit_rate's denominator (prompt tokens looked up) and add up to it. GB are 1e9 bytes of KV
+ * over whole instances; peaks are each instance's own peak, summed over instances.
+ */
+export interface KvTiersSummary {
+  /** Prompt tokens found in GPU memory / prompt tokens looked up. */
+  readonly gpu_hit_rate: number
+  /** Prompt tokens found in host memory (and reloaded over PCIe) / prompt tokens looked up. */
+  readonly host_hit_rate: number
+  readonly host_capacity_gb: number
+  readonly host_peak_gb: number
+  /** KV written to host memory as the GPU evicted it. */
+  readonly offload_gb: number
+  /** KV reloaded host → GPU, and the iteration time it added (seconds, summed over instances). */
+  readonly reload_gb: number
+  readonly reload_s: number
+  /** Pins made; taken by the session's next turn; ended by their TTL; ended early for memory. */
+  readonly pins: number
+  readonly pin_hits: number
+  readonly pin_expired: number
+  readonly pin_reclaimed: number
+  readonly pinned_peak_gb: number
 }
 
 /** Timeline is the run sampled on a fixed grid of simulated time, for charts. */

@@ -5,8 +5,9 @@
  */
 import { Engine, type EngineListener } from '../engine/engine.js'
 import type { EngineHooks } from '../engine/hooks.js'
+import { createInstancePerf } from '../perf/instance-perf.js'
 import { createIterationModel } from '../perf/iteration.js'
-import type { InstanceView } from '../policy/types.js'
+import type { InstancePerf, InstanceView } from '../policy/types.js'
 import type { InstancePlan } from './fleet.js'
 
 /** SimInstance is an engine with its routing state. */
@@ -17,6 +18,8 @@ export class SimInstance implements InstanceView {
   readonly model: string
   readonly plan: InstancePlan
   readonly engine: Engine
+  /** The latency model the engine itself runs on, so routers predict with the simulated truth. */
+  readonly perf: InstancePerf
   ready = true
   draining = false
   /** Requests routed here and not finished. */
@@ -33,13 +36,9 @@ export class SimInstance implements InstanceView {
     this.group = plan.group
     this.model = plan.deployment.model.id
     this.plan = plan
-    this.engine = new Engine(
-      plan.engine,
-      createIterationModel(plan.deployment),
-      plan.numBlocks,
-      listener,
-      hooks,
-    )
+    const model = createIterationModel(plan.deployment)
+    this.engine = new Engine(plan.engine, model, plan.numBlocks, listener, hooks)
+    this.perf = createInstancePerf(model, plan.engine)
   }
 
   get running(): number {

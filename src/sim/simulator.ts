@@ -6,13 +6,18 @@ import { performance } from 'node:perf_hooks'
 import type { EngineHooks } from '../engine/hooks.js'
 import type { Sequence } from '../engine/sequence.js'
 import { Sequence as Seq } from '../engine/sequence.js'
+import { resolveKvLink } from '../perf/kv-transfer.js'
+import { createRouter } from '../policy/registry.js'
 import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../policy/types.js'
 import { blockHashes, shareableTokens } from '../trace/prompt.js'
 import type { TraceRequest, TraceSource } from '../trace/types.js'
 import { createRng } from '../util/rng.js'
+import { Disaggregation } from './disaggregation.js'
 import { EventKind, EventQueue } from './event-queue.js'
-import { describeFleet, type InstancePlan } from './fleet.js'
+import { describeFleet, type InstancePlan, type KvTransferSpec } from './fleet.js'
+import { kvTiersSummary } from './kv-summary.js'
 import { MetricsCollector, type Slo } from './metrics.js'
+import { Migrations } from './migration.js'
 import type { RunDetail, RunSummary } from './result.js'
 import { SimInstance } from './sim-instance.js'
 import { TimelineRecorder } from './timeline.js'
@@ -22,6 +27,10 @@ export interface SimulationOptions {
   readonly seed: number
   readonly slo: Slo
   readonly router: RoutingPolicy
+  /** Picks decode instances in a P/D fleet (default: a fresh router of the same name). */
+  readonly decodeRouter?: RoutingPolicy
+  /** How KV moves between instances (default: RDMA, see perf/kv-transfer.ts). */
+  readonly kvTransfer?: KvTransferSpec
   /** Builds each engine's own admission and KV policies (default: vLLM's FCFS and LRU). */
   readonly hooks?: () => EngineHooks
   /** The run's label and policy names for the summary (default: the router's name, fcfs, lru). */
@@ -45,11 +54,20 @@ export async function simulate(
   const router = opts.router
 
   const instances: SimInstance[] = []
+  const pd = plans.some((p) => p.role === 'prefill')
+  let disagg: Disaggregation | undefined
   const listener = {
     onFinish(seq: Sequence): void {
       metrics.finish(seq)
       ;(seq.tag as SimInstance).outstanding--
     },
+    // A request the admission policy shed (priority-edf) counts as rejected.
+    onShed(seq: Sequence): void {
+      metrics.reject()
+      ;(seq.tag as SimInstance).outstanding--
+    },
+    // Only a P/D fleet listens to every token: the default path stays one call per request.
+    ...(pd ? { onToken: (seq: Sequence) => disagg!.onToken(seq) } : {}),
   }
   for (const [i, plan] of plans.entries()) {
     instances.push(new SimInstance(i, plan, listener, opts.hooks?.() ?? {}))
@@ -63,22 +81,75 @@ export async function simulate(
     running: () => instances.reduce((s, x) => s + x.engine.numRunning, 0),
     kvUsage: (k) => instances[k]!.engine.kvUsage,
   })
-  const ctx: { now: number; rng: () => number } = { now: 0, rng: createRng(opts.seed) }
+  const ctx: { now: number; rng: () => number; readonly slo: Slo } = {
+    now: 0,
+    rng: createRng(opts.seed),
+    slo: opts.slo,
+  }
   const policyCtx: PolicyContext = ctx
   let events = 0
   let arrivals = 0
+  /** Actions of pending Transfer events, by event sequence number. */
+  const transfers = new Map<number, (now: number) => void>()
+  const at = (time: number, fn: (now: number) => void): void => {
+    transfers.set(queue.push(time, EventKind.Transfer, -1).seq, fn)
+  }
+  const kick = (inst: SimInstance, now: number): void => {
+    if (!inst.engine.inFlight && !inst.kickPending) {
+      inst.kickPending = true
+      queue.push(now, EventKind.Kick, inst.id)
+    }
+  }
+  if (pd) {
+    const t = opts.kvTransfer ?? { link: 'rdma' as const }
+    disagg = new Disaggregation({
+      instances,
+      link: resolveKvLink(t.link, plans[0]!.deployment.gpu, t.bandwidthGbps, t.latencyS),
+      decodeRouter: opts.decodeRouter ?? createRouter(router.name),
+      ctx: policyCtx,
+      at,
+      kick,
+      reject: () => metrics.reject(),
+    })
+  }
+  let sourceDone = false
+  const migrations = router.rebalance
+    ? new Migrations({
+        pool: disagg ? disagg.decode : { view, members: instances },
+        router,
+        ctx: policyCtx,
+        link: (() => {
+          const t = opts.kvTransfer ?? { link: 'rdma' as const }
+          return resolveKvLink(t.link, plans[0]!.deployment.gpu, t.bandwidthGbps, t.latencyS)
+        })(),
+        at,
+        kick,
+        busy: () => !sourceDone || instances.some((x) => x.engine.hasWork),
+      })
+    : undefined
+  // Arrivals go to the prefill pool in a P/D fleet, else to every instance.
+  const arrivalView = disagg ? disagg.arrivals.view : view
+  const arrivalMembers: ReadonlyArray<SimInstance> = disagg ? disagg.arrivals.members : instances
 
   const tryStep = (inst: SimInstance, now: number): void => {
     const dt = inst.engine.step(now)
     if (dt > 0) queue.push(now + dt, EventKind.StepDone, inst.id)
   }
 
-  const handle = (kind: number, i: number, now: number): void => {
+  const handle = (kind: number, i: number, now: number, eventSeq: number): void => {
     events++
     timeline.advance(now)
+    if (kind === EventKind.Transfer) {
+      const fn = transfers.get(eventSeq)!
+      transfers.delete(eventSeq)
+      ctx.now = now
+      fn(now)
+      return
+    }
     const inst = instances[i]!
     if (kind === EventKind.StepDone) {
       inst.engine.complete(now)
+      disagg?.afterComplete(inst, now)
       const c = inst.engine.counters
       const gen = c.generationTokens - inst.lastGenerated
       const computed = c.computedTokens - inst.lastComputed
@@ -108,8 +179,9 @@ export async function simulate(
       ...(r.tenant !== undefined ? { tenant: r.tenant } : {}),
     }
     ctx.now = now
-    const pick = router.pick(info, view, policyCtx)
-    const inst = pick === undefined ? undefined : instances[pick]
+    migrations?.start(now)
+    const pick = router.pick(info, arrivalView, policyCtx)
+    const inst = pick === undefined ? undefined : arrivalMembers[pick]
     if (!inst) {
       metrics.reject()
       return
@@ -123,6 +195,10 @@ export async function simulate(
       outputTokens: Math.max(1, r.outputTokens),
       blockHashes: bs === ROUTER_BLOCK_SIZE ? hashes : blockHashes(r.segments, bs),
       shareableBlocks: Math.floor(shareableTokens(r.segments) / bs),
+      session: r.session,
+      turn: r.turn,
+      priority: r.priority,
+      tenant: r.tenant,
     })
     seq.tag = inst
     if (inst.engine.add(seq) !== undefined) {
@@ -143,13 +219,14 @@ export async function simulate(
         const top = queue.peek()
         if (!top || top.time > t || (top.time === t && top.kind > EventKind.Arrival)) break
         queue.pop()
-        handle(top.kind, top.instance, top.time)
+        handle(top.kind, top.instance, top.time, top.seq)
       }
       arrive(r)
     }
     opts.onProgress?.(arrivals, ctx.now)
   }
-  for (let e = queue.pop(); e; e = queue.pop()) handle(e.kind, e.instance, e.time)
+  sourceDone = true
+  for (let e = queue.pop(); e; e = queue.pop()) handle(e.kind, e.instance, e.time, e.seq)
 
   const { fields, cdf } = metrics.build()
   let hits = 0
@@ -166,6 +243,11 @@ export async function simulate(
     dollarsPerHour += inst.plan.deployment.tp * inst.plan.pricePerGpuHour
   }
   const hours = fields.makespan_s / 3600
+  const kvTiers = kvTiersSummary(
+    instances.map((x) => x.engine.kvTiers),
+    hits,
+    queries,
+  )
   const summary: RunSummary = {
     router: router.name,
     policy: opts.label?.policy ?? router.name,
@@ -182,6 +264,30 @@ export async function simulate(
     fleet: describeFleet(plans),
     gpus,
     preemptions,
+    ...(kvTiers ? { kv_tiers: kvTiers } : {}),
+    ...(migrations
+      ? {
+          migrations: {
+            done: migrations.stats.done,
+            aborted: migrations.stats.aborted,
+            gb: migrations.stats.bytes / 1e9,
+            mean_downtime_ms:
+              migrations.stats.done > 0
+                ? (migrations.stats.downtimeSeconds / migrations.stats.done) * 1000
+                : 0,
+          },
+        }
+      : {}),
+    ...(disagg
+      ? {
+          kv_transfer: {
+            count: disagg.stats.count,
+            gb: disagg.stats.bytes / 1e9,
+            mean_ms:
+              disagg.stats.count > 0 ? (disagg.stats.seconds / disagg.stats.count) * 1000 : 0,
+          },
+        }
+      : {}),
   }
   return {
     summary,

@@ -140,3 +140,54 @@ describe('createMooncakeTrace on malformed files', () => {
     expect(await fail('empty.jsonl', '\n')).toMatch(/trace file is empty/)
   })
 })
+
+describe('Mooncake sessions from hash-id chains', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-mc-sessions-'))
+  const row = (ts: number, input: number, ids: number[]): string =>
+    `${JSON.stringify({ timestamp: ts, input_length: input, output_length: 10, hash_ids: ids })}\n`
+
+  it('links a row that repeats an earlier prompt’s full blocks and goes on as its next turn', async () => {
+    const p = join(dir, 'chains.jsonl')
+    writeFileSync(
+      p,
+      [
+        row(0, 1400, [0, 1, 2]), // 0: a first turn (1,400 tokens: blocks 0 and 1 full, 2 partial)
+        row(0, 1300, [0, 10, 11]), // 1: shares only the system block 0 → its own session
+        row(1000, 2000, [0, 1, 3, 4]), // 2: repeats 0's full blocks, replaces partial 2 → turn 1
+        row(2000, 3000, [0, 1, 3, 5, 6, 7]), // 3: repeats 2's full blocks → turn 2
+        row(2500, 900, [0, 12]), // 4: < 1,024 tokens: no full block past the first to anchor on
+        row(3000, 1500, [0, 12, 13]), // 5: so this one starts a session (the heuristic's limit)
+        row(3000, 1024, [0, 20]), // 6: a prompt that fills its last block exactly …
+        row(3500, 1600, [0, 20, 21, 22]), // 7: … is continued through that block → turn 1 of 6
+        row(4000, 1100, [0, 10]), // 8: a prefix of 1, not a continuation → its own session
+      ].join(''),
+    )
+    const reqs = await collect(createMooncakeTrace(p))
+    expect(reqs.map((r) => [r.session, r.turn])).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 2],
+      [4, 0],
+      [5, 0],
+      [6, 0],
+      [6, 1],
+      [8, 0],
+    ])
+  })
+
+  it('finds the bundled sample’s multi-turn conversations', async () => {
+    const reqs = await collect(createMooncakeTrace(SAMPLE))
+    const later = reqs.filter((r) => r.turn! > 0)
+    expect(later.length).toBe(1720)
+    expect(new Set(later.map((r) => r.session)).size).toBe(966)
+    expect(Math.max(...reqs.map((r) => r.turn!))).toBe(20)
+    // A later turn always comes after, and shares a prefix with, its session's first turn.
+    const first = new Map(reqs.filter((r) => r.turn === 0).map((r) => [r.id, r]))
+    for (const r of later) {
+      const f = first.get(r.session!)!
+      expect(r.arrival).toBeGreaterThanOrEqual(f.arrival)
+      expect(r.segments[1]!.key).toBe(f.segments[1]!.key)
+    }
+  })
+})

@@ -1,6 +1,7 @@
 /**
  * @module Reader for Mooncake (FAST'25) JSONL traces: one request per line with a millisecond
  * `timestamp`, `input_length`, `output_length` and `hash_ids`, one id per 512-token prefix block.
+ * The traces carry no session ids; the reader derives them from hash-id chains (SessionLinker).
  */
 import { inputError } from '../util/errors.js'
 import {
@@ -48,10 +49,63 @@ export function mooncakeSegments(
   return segments
 }
 
+/** SessionTurn places a request in a conversation: its first turn's id and its turn index. */
+export interface SessionTurn {
+  readonly session: number
+  readonly turn: number
+}
+
+/**
+ * SessionLinker derives conversations from Mooncake hash-id chains, one row at a time in arrival
+ * order. Mooncake ids are chained block hashes remapped to integers, so an id stands for its whole
+ * prefix (in the bundled sample no id ever follows two different parents or sits at two
+ * positions). A conversation's next turn resends the previous prompt, the reply and a new message:
+ * it repeats every *full* block of the previous prompt and replaces its partial last block. So a
+ * row continues an earlier row P when it contains P's last full-block id (or P's last id, when
+ * P's prompt filled its last block) and goes on past it; the deepest such id wins (the longest
+ * shared prefix), and the most recent row anchored there is the parent.
+ *
+ * Limits of the heuristic:
+ * - an anchor must be a row's second block or later (≥ 1,024 shared tokens): the first block is
+ *   often a system prompt common to unrelated conversations (id 0 opens most sample rows), so a
+ *   turn with fewer than two full blocks (< 1,024 tokens) has no anchor, and its next turn starts
+ *   a new session;
+ * - an unrelated request that shares ≥ 2 blocks of a prompt and extends it (the same long document
+ *   asked about again) is taken for a next turn; for KV reuse the difference does not matter;
+ * - two rows extending one parent (a regenerated reply) both become its next turn;
+ * - a turn whose previous turn is outside the rows read starts a new session.
+ * On the bundled sample this links 1,720 of 5,719 rows into 966 multi-turn sessions (up to 21
+ * turns; median gap between turns about 120 s). Memory: one map entry per row.
+ */
+export class SessionLinker {
+  /** Anchor id → the latest row anchored there. */
+  #anchors = new Map<number, SessionTurn>()
+
+  /**
+   * link places a request (`id`, its `hashIds` and `inputTokens`) and records it as a possible
+   * parent: anchored at its last full block (its last id, when the prompt fills that block).
+   */
+  link(id: number, hashIds: ReadonlyArray<number>, inputTokens: number): SessionTurn {
+    let place: SessionTurn | undefined
+    // Position last is excluded: a row must go on past the anchor to be a next turn.
+    for (let k = hashIds.length - 2; k >= 1 && place === undefined; k--) {
+      const parent = this.#anchors.get(hashIds[k]!)
+      if (parent) place = { session: parent.session, turn: parent.turn + 1 }
+    }
+    place ??= { session: id, turn: 0 }
+    const n = hashIds.length
+    const lastFull = inputTokens >= n * MOONCAKE_BLOCK_TOKENS
+    const anchor = lastFull ? n - 1 : n - 2
+    if (anchor >= 1) this.#anchors.set(hashIds[anchor]!, place)
+    return place
+  }
+}
+
 /**
  * createMooncakeTrace opens a Mooncake JSONL trace. Arrival is (timestamp − first timestamp) / 1000
  * seconds; each hash id becomes one segment keyed by the id (≥ 0), so requests that share ids
- * share KV blocks. Lines must be in timestamp order, as the published traces are.
+ * share KV blocks. Lines must be in timestamp order, as the published traces are. Every row gets
+ * a `session` and `turn` from SessionLinker (a row that continues no earlier row starts one).
  */
 export function createMooncakeTrace(file: string, opts: ReadOptions = {}): MooncakeSource {
   const display = opts.display ?? file
@@ -65,6 +119,7 @@ export function createMooncakeTrace(file: string, opts: ReadOptions = {}): Moonc
     },
     chunks: function mooncakeChunks(): AsyncGenerator<TraceRequest[]> {
       mismatches = 0
+      const sessions = new SessionLinker()
       let t0 = Number.NaN
       let prev = Number.NEGATIVE_INFINITY
       return fileChunks(file, display, requests, (line, lineNo, id) => {
@@ -82,12 +137,15 @@ export function createMooncakeTrace(file: string, opts: ReadOptions = {}): Moonc
         const output = atLeastOne(checkCount(row.output_length, display, lineNo, 'output_length'))
         const ids = checkHashIds(row.hash_ids, display, lineNo)
         if (ids.length !== Math.ceil(input / MOONCAKE_BLOCK_TOKENS)) mismatches++
+        const { session, turn } = sessions.link(id, ids, input)
         return {
           id,
           arrival: (ts - t0) / 1000 / rateScale,
           inputTokens: input,
           outputTokens: output,
           segments: mooncakeSegments(ids, input, id),
+          session,
+          turn,
         }
       })
     },

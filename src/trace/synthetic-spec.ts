@@ -1,6 +1,8 @@
 /**
  * @module Parser for inline synthetic trace specs such as
  * `synthetic:n=100000,rate=50,input=lognormal:mean=1024,sigma=1,prefix=shared:groups=20,len=2048`.
+ * `classes=0.3` gives 30% of requests priority class 0 (interactive) and the rest class 1;
+ * `tenants=4` spreads requests uniformly over tenants t0..t3, `tenants=zipf:n=4,s=1.2` by Zipf.
  */
 import { UsageError } from '../util/errors.js'
 
@@ -25,6 +27,12 @@ export type PrefixSpec =
       readonly zipf: number
     }
 
+/** TenantSpec names each request's tenant: none, uniform over n, or Zipf(s) over n. */
+export type TenantSpec =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'uniform'; readonly n: number }
+  | { readonly kind: 'zipf'; readonly n: number; readonly s: number }
+
 /** SyntheticSpec is a parsed synthetic trace spec, defaults filled in. */
 export interface SyntheticSpec {
   readonly n: number
@@ -36,6 +44,9 @@ export interface SyntheticSpec {
   readonly prefix: PrefixSpec
   readonly maxInput: number
   readonly maxOutput: number
+  /** Share of requests in priority class 0 (the rest are class 1); undefined: no classes. */
+  readonly classes: number | undefined
+  readonly tenants: TenantSpec
 }
 
 /** SYNTHETIC_DEFAULTS are the values of keys a spec leaves out. */
@@ -48,6 +59,8 @@ export const SYNTHETIC_DEFAULTS: SyntheticSpec = {
   prefix: { kind: 'none' },
   maxInput: 32768,
   maxOutput: 8192,
+  classes: undefined,
+  tenants: { kind: 'none' },
 }
 
 /** SYNTHETIC_KEYS are the top-level keys of a spec. */
@@ -60,6 +73,8 @@ export const SYNTHETIC_KEYS = [
   'prefix',
   'max-input',
   'max-output',
+  'classes',
+  'tenants',
 ] as const
 type Key = (typeof SYNTHETIC_KEYS)[number]
 
@@ -114,6 +129,8 @@ export function parseSyntheticSpec(spec: string): SyntheticSpec {
     prefix: optional(get('prefix'), parsePrefix, d.prefix),
     maxInput,
     maxOutput,
+    classes: optional(get('classes'), parseClasses, d.classes),
+    tenants: optional(get('tenants'), parseTenants, d.tenants),
   }
 }
 
@@ -221,4 +238,18 @@ function parsePrefix(raw: string): PrefixSpec {
     len: positiveInt('prefix.len', need('prefix', name, p, 'len')),
     zipf,
   }
+}
+
+function parseClasses(raw: string): number {
+  const v = number('classes', raw)
+  if (v < 0 || v > 1) throw specError(`'classes' must be a share between 0 and 1, got '${raw}'`)
+  return v
+}
+
+function parseTenants(raw: string): TenantSpec {
+  if (/^\d/.test(raw.trim())) return { kind: 'uniform', n: positiveInt('tenants', raw) }
+  const { name, p } = params('tenants', raw, { zipf: ['n', 's'] })
+  const s = number('tenants.s', need('tenants', name, p, 's'))
+  if (s < 0) throw specError(`'tenants.s' must be ≥ 0, got ${s}`)
+  return { kind: 'zipf', n: positiveInt('tenants.n', need('tenants', name, p, 'n')), s }
 }

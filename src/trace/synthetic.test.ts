@@ -70,6 +70,9 @@ describe('parseSyntheticSpec', () => {
     ['input=uniform', /'input' must be lognormal/],
     ['prefix=shared:groups=0,len=5', /'prefix.groups' must be positive/],
     ['prefix=shared:groups=2', /prefix=shared needs 'len=\.\.\.'/],
+    ['classes=1.5', /'classes' must be a share between 0 and 1/],
+    ['tenants=0', /'tenants' must be positive/],
+    ['tenants=zipf:n=3', /tenants=zipf needs 's=\.\.\.'/],
   ]
   it.each(bad)('rejects %s with a UsageError naming the key', (spec, re) => {
     expect(() => parseSyntheticSpec(`synthetic:${spec}`)).toThrow(UsageError)
@@ -195,6 +198,31 @@ describe('createSyntheticTrace', () => {
     expect(chunks).toBe(Math.ceil(1_000_000 / 4096))
     // ≈ 0.3 s on a laptop-class core; loose bound so a busy CI box does not flake.
     expect(ms).toBeLessThan(3000)
+  })
+
+  it('draws classes and tenants from streams of their own', async () => {
+    const base = 'synthetic:n=4000,rate=20,input=lognormal:mean=500,sigma=1'
+    const plain = await collect(createSyntheticTrace(base, { seed: 3 }))
+    expect(plain.every((r) => r.priority === undefined && r.tenant === undefined)).toBe(true)
+    const spec = `${base},classes=0.3,tenants=zipf:n=4,s=1.2`
+    expect(parseSyntheticSpec(spec).tenants).toEqual({ kind: 'zipf', n: 4, s: 1.2 })
+    const tagged = await collect(createSyntheticTrace(spec, { seed: 3 }))
+    // Adding classes and tenants leaves every other draw unchanged.
+    expect(tagged.map(({ priority: _p, tenant: _t, ...r }) => r)).toEqual(plain)
+    const interactive = tagged.filter((r) => r.priority === 0).length / tagged.length
+    expect(interactive).toBeGreaterThan(0.27)
+    expect(interactive).toBeLessThan(0.33)
+    expect(tagged.every((r) => r.priority === 0 || r.priority === 1)).toBe(true)
+    const count = (t: string) => tagged.filter((r) => r.tenant === t).length
+    // Zipf(1.2) over 4: t0 is the heaviest, t3 the lightest.
+    expect(count('t0')).toBeGreaterThan(count('t1'))
+    expect(count('t2')).toBeGreaterThan(count('t3'))
+    expect(count('t0') + count('t1') + count('t2') + count('t3')).toBe(4000)
+    const uniform = await collect(createSyntheticTrace(`${base},tenants=2`, { seed: 3 }))
+    expect(Math.abs(uniform.filter((r) => r.tenant === 't0').length / 4000 - 0.5)).toBeLessThan(
+      0.05,
+    )
+    expect(await collect(createSyntheticTrace(spec, { seed: 3 }))).toEqual(tagged)
   })
 
   it('rejects a non-integer seed', () => {

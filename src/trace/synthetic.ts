@@ -11,6 +11,7 @@ import {
   type PrefixSpec,
   parseSyntheticSpec,
   type SyntheticSpec,
+  type TenantSpec,
 } from './synthetic-spec.js'
 import { type PromptSegment, type TraceRequest, type TraceSource, uniqueKey } from './types.js'
 
@@ -35,6 +36,9 @@ export interface SyntheticOptions extends ReadOptions {
  * content unique to it. A prompt of input ≤ L tokens takes the first input − 1 prefix tokens and
  * keeps one unique token: two requests are never entirely identical, as real ones differ at
  * least in the user's turn, and a fully cached prompt would still need its last token computed.
+ *
+ * `classes=F` draws each request's priority class (0 with probability F, else 1) and `tenants=...`
+ * its tenant (`t0`, `t1`, ...), each from a stream of its own, so adding them changes no other draw.
  */
 export function createSyntheticTrace(
   spec: string | SyntheticSpec,
@@ -55,6 +59,8 @@ export function createSyntheticTrace(
       const nextInput = lengthSampler(s.input, s.maxInput, createRng(subSeed(seed, 2)))
       const nextOutput = lengthSampler(s.output, s.maxOutput, createRng(subSeed(seed, 3)))
       const nextGroup = groupSampler(s.prefix, createRng(subSeed(seed, 4)))
+      const nextClass = classSampler(s.classes, createRng(subSeed(seed, 5)))
+      const nextTenant = tenantSampler(s.tenants, createRng(subSeed(seed, 6)))
       const prefixLen = s.prefix.kind === 'shared' ? s.prefix.len : 0
       let t = 0
       for (let base = 0; base < total; base += CHUNK_SIZE) {
@@ -75,7 +81,20 @@ export function createSyntheticTrace(
                   ]
                 : [{ key: uniqueKey(id), tokens: input }]
           } else segments = [{ key: uniqueKey(id), tokens: input }]
-          chunk.push({ id, arrival: t / rateScale, inputTokens: input, outputTokens, segments })
+          const arrival = t / rateScale
+          if (nextClass === undefined && nextTenant === undefined) {
+            chunk.push({ id, arrival, inputTokens: input, outputTokens, segments })
+          } else {
+            chunk.push({
+              id,
+              arrival,
+              inputTokens: input,
+              outputTokens,
+              segments,
+              ...(nextClass ? { priority: nextClass() } : {}),
+              ...(nextTenant ? { tenant: nextTenant() } : {}),
+            })
+          }
         }
         yield chunk
       }
@@ -112,13 +131,29 @@ function lengthSampler(d: LengthDist, max: number, rng: Rng): () => number {
 
 function groupSampler(p: PrefixSpec, rng: Rng): () => number {
   if (p.kind === 'none') return () => 0
-  const g = p.groups
-  if (p.zipf === 0) return () => Math.floor(rng() * g)
-  // Zipf: P(group i) ∝ 1/(i+1)^s; sample by binary search over the cumulative weights.
+  return indexSampler(p.groups, p.zipf, rng)
+}
+
+function classSampler(share: number | undefined, rng: Rng): (() => number) | undefined {
+  if (share === undefined) return undefined
+  return () => (rng() < share ? 0 : 1)
+}
+
+function tenantSampler(t: TenantSpec, rng: Rng): (() => string) | undefined {
+  if (t.kind === 'none') return undefined
+  const names = Array.from({ length: t.n }, (_, i) => `t${i}`)
+  const next = indexSampler(t.n, t.kind === 'zipf' ? t.s : 0, rng)
+  return () => names[next()]!
+}
+
+/** indexSampler draws 0..g−1 uniformly (zipf = 0) or with P(i) ∝ 1/(i+1)^zipf. */
+function indexSampler(g: number, zipf: number, rng: Rng): () => number {
+  if (zipf === 0) return () => Math.floor(rng() * g)
+  // Zipf: sample by binary search over the cumulative weights.
   const cdf = new Float64Array(g)
   let sum = 0
   for (let i = 0; i < g; i++) {
-    sum += 1 / (i + 1) ** p.zipf
+    sum += 1 / (i + 1) ** zipf
     cdf[i] = sum
   }
   return () => {

@@ -23,8 +23,20 @@ export interface TraceRequest {
   /** Prompt content identity; tokens sum to inputTokens. */
   readonly segments: ReadonlyArray<PromptSegment>
   readonly tenant?: string
+  /**
+   * Priority class for admission policies: 0 is interactive (the most urgent), higher classes
+   * are more patient. Undefined: the policy's default class (see priority-edf).
+   */
+  readonly priority?: number
   /** Model named by the trace (BurstGPT's `Model` column), informational. */
   readonly traceModel?: string
+  /**
+   * The conversation or agent program this request is a turn of: the id of its first turn. Given
+   * by the trace, or derived (Mooncake: from hash-id chains, see mooncake.ts); absent when unknown.
+   */
+  readonly session?: number
+  /** Turn index within the session, 0 first (present with `session`). */
+  readonly turn?: number
 }
 
 /** TraceFormat names the readers. */

@@ -49,6 +49,12 @@ const ROUTERS = [
   'power-of-two',
   'prefix-affinity',
   'weighted',
+  'llm-d',
+  'aibrix-prefix',
+  'dynamo',
+  'dualmap',
+  'predicted-latency',
+  'llumnix',
 ]
 
 const isInt = (x: unknown): boolean => Number.isSafeInteger(x)
@@ -174,6 +180,18 @@ describe('flotilla simulate', () => {
     expect(s.gpus).toBe(4)
   })
 
+  it('--priority-share classes a real trace for priority-edf, whose shed requests are rejected', () => {
+    const r = flotilla(
+      ...['simulate', '--requests', '800', '--json', '--instances', '1', '--gpu', 'l40s-48g'],
+      ...['--rate-scale', '8', '--priority-share', '0.3', '--admission', 'priority-edf'],
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const s = JSON.parse(r.stdout) as { admission: string; completed: number; rejected: number }
+    expect(s.admission).toBe('priority-edf')
+    expect(s.rejected).toBeGreaterThan(0)
+    expect(s.completed + s.rejected).toBe(800)
+  })
+
   it('--report DIR writes index.html and results.json', () => {
     const dir = join(TMP, 'report', 'nested')
     const r = flotilla('simulate', '--requests', '60', '--quiet', '--report', dir)
@@ -248,6 +266,8 @@ describe('flotilla simulate: usage errors exit 2 with one line', () => {
     [['--bogus'], '--bogus'],
     [['--compare', 'scaler=kpa'], '--compare'],
     [['--compare', 'round-robin,nope'], "'nope'"],
+    [['--priority-share', '1.5'], '--priority-share'],
+    [['--admission', 'lottery'], "'lottery'"],
   ])('%j names %s', (args, named) => {
     expectUsageError(sim(...args), named)
   })

@@ -163,3 +163,43 @@ describe('a full queue and a queue timeout', () => {
     }
   })
 })
+
+describe('admission: priority-edf in the gateway queue', () => {
+  let edf: Gateway
+  const order: string[] = []
+  beforeAll(async () => {
+    const yaml = `admission: priority-edf
+tenants:
+  - { name: batch, api_keys: [sk-batch], priority: 2 }
+  - { name: chat, api_keys: [sk-chat], priority: 0 }
+queue: { max_size: 100, max_wait_s: 20 }
+`
+    edf = await startGatewayFor([emu], yaml, {
+      pool: 'max_in_flight: 1',
+      observer: { onDone: (e) => order.push(e.tenant) },
+    })
+  })
+  afterAll(() => edf.close({ timeoutMs: 500 }))
+
+  it('serves the interactive class ahead of a batch backlog that arrived first', async () => {
+    const send = (key: string, tag: string) =>
+      new OpenAI({
+        baseURL: `${edf.url}/v1`,
+        apiKey: key,
+        maxRetries: 0,
+        timeout: 20_000,
+      }).completions.create({
+        model: MODEL,
+        prompt: `edf ${tag}`,
+        max_tokens: 20,
+        ignore_eos: true,
+      } as OpenAI.CompletionCreateParamsNonStreaming)
+    const batch = Array.from({ length: 8 }, (_, i) => send('sk-batch', `b${i}`))
+    await until(() => order.includes('batch'), 5_000)
+    const chat = Array.from({ length: 2 }, (_, i) => send('sk-chat', `c${i}`))
+    await within(Promise.all([...batch, ...chat]), 20_000, 'edf queue')
+    // Deadlines: chat arrival + 2 s beats batch arrival + 60 s, so both chat requests go next.
+    const lastChat = order.lastIndexOf('chat')
+    expect(order.slice(lastChat + 1).filter((t) => t === 'batch').length).toBeGreaterThanOrEqual(5)
+  })
+})

@@ -1,5 +1,10 @@
 /** @module Test fixtures for policies: instance views, fleet views and requests. */
-import type { FleetView, InstanceView, RequestInfo } from '../../src/policy/types.js'
+import { gpus, models } from '../../src/catalog/index.js'
+import { DEFAULT_ENGINE } from '../../src/engine/config.js'
+import type { Deployment } from '../../src/perf/deployment.js'
+import { createInstancePerf } from '../../src/perf/instance-perf.js'
+import { createIterationModel } from '../../src/perf/iteration.js'
+import type { FleetView, InstancePerf, InstanceView, RequestInfo } from '../../src/policy/types.js'
 import { chainHash, ROOT_HASH } from '../../src/util/hash.js'
 import type { Rng } from '../../src/util/rng.js'
 
@@ -60,18 +65,54 @@ export function chainedBlocks(seed: number, n: number): number[] {
   return out
 }
 
+/**
+ * testPerf is the latency model of llama-3.1-8b in bf16 on one H100 with vLLM's default engine
+ * limits (8,192-token budget, 256 sequences, 16-token blocks).
+ */
+export function testPerf(): InstancePerf {
+  const deployment: Deployment = {
+    gpu: gpus['h100-80g'],
+    model: models['llama-3.1-8b'],
+    tp: 1,
+    dtype: 'bf16',
+  }
+  return createInstancePerf(createIterationModel(deployment), DEFAULT_ENGINE)
+}
+
+/** RandomFleetExtras add optional state to `randomFleet`'s instances. */
+export interface RandomFleetExtras {
+  /** Attach this latency model and random queued prefill work to every instance. */
+  readonly perf?: InstancePerf
+  /** Give each instance up to two of these LoRA adapters (max 2 loaded). */
+  readonly loras?: ReadonlyArray<string>
+}
+
 /** randomFleet builds `n` instances with random loads; with `mixed`, some are unready or draining. */
-export function randomFleet(rng: Rng, n: number, mixed = true): FleetView {
+export function randomFleet(
+  rng: Rng,
+  n: number,
+  mixed = true,
+  extras: RandomFleetExtras = {},
+): FleetView {
   const specs: Partial<InstanceView>[] = []
   for (let i = 0; i < n; i++) {
     const r = rng()
-    specs.push({
+    const spec: Partial<InstanceView> = {
       ready: !mixed || r > 0.2,
       draining: mixed && r > 0.2 && r < 0.35,
       outstanding: Math.floor(rng() * 8),
       running: Math.floor(rng() * 8),
       waiting: Math.floor(rng() * 4),
       kvUsage: Math.floor(rng() * 5) / 4,
+    }
+    // Extras draw after the base fields, so fleets without them are unchanged for a seed.
+    const pending = extras.perf ? Math.floor(rng() * 4) * 4096 : 0
+    const names = extras.loras ?? []
+    const loaded = names.filter(() => rng() < 0.4).slice(0, 2)
+    specs.push({
+      ...spec,
+      ...(extras.perf ? { perf: extras.perf, pendingPrefillTokens: pending } : {}),
+      ...(extras.loras ? { loras: loaded, maxLoras: 2 } : {}),
     })
   }
   return makeFleet(specs)

@@ -8,21 +8,39 @@ import {
   type RoutingPolicy,
 } from '../../src/policy/types.js'
 import { createRng, type Rng } from '../../src/util/rng.js'
-import { chainedBlocks, deepFreeze, makeFleet, makeRequest, randomFleet } from './fleet-fixture.js'
+import {
+  chainedBlocks,
+  deepFreeze,
+  makeFleet,
+  makeRequest,
+  type RandomFleetExtras,
+  randomFleet,
+  testPerf,
+} from './fleet-fixture.js'
+
+const ADAPTERS = ['sql', 'chat', 'code']
 
 /** randomRequest makes a request with 0–40 blocks from one of 50 shared prefixes. */
-function randomRequest(rng: Rng, id: number): RequestInfo {
+function randomRequest(rng: Rng, id: number, adapters = false): RequestInfo {
   const blocks = Math.floor(rng() * 41)
-  return makeRequest(id, chainedBlocks(Math.floor(rng() * 50), blocks))
+  const req = makeRequest(id, chainedBlocks(Math.floor(rng() * 50), blocks))
+  if (!adapters) return req
+  const a = Math.floor(rng() * (ADAPTERS.length + 1))
+  return a < ADAPTERS.length ? { ...req, adapter: ADAPTERS[a]! } : req
 }
 
-/** scenario yields a reproducible stream of (request, view) pairs, changing fleet size now and then. */
-function* scenario(seed: number, steps: number): Generator<[RequestInfo, FleetView]> {
+/**
+ * scenario yields a reproducible stream of (request, view) pairs, changing fleet size now and
+ * then. With `rich`, instances carry a latency model, queued prefill and LoRA adapters, and some
+ * requests name an adapter, so the routers' model- and adapter-driven paths run too.
+ */
+function* scenario(seed: number, steps: number, rich = false): Generator<[RequestInfo, FleetView]> {
   const rng = createRng(seed)
+  const extras: RandomFleetExtras = rich ? { perf: testPerf(), loras: ADAPTERS } : {}
   let size = 8
   for (let i = 0; i < steps; i++) {
     if (i % 50 === 0) size = 1 + Math.floor(rng() * 12)
-    yield [randomRequest(rng, i), randomFleet(rng, size)]
+    yield [randomRequest(rng, i, rich), randomFleet(rng, size, true, extras)]
   }
 }
 
@@ -36,11 +54,14 @@ function runRoutingConformance(name: string, create: () => RoutingPolicy): void 
       expect(create().name).toBe(name)
     })
 
-    it('never picks an unready or draining instance, and returns a valid index', () => {
+    it.each([
+      ['plain', false],
+      ['with latency models and adapters', true],
+    ])('never picks an unready or draining instance, and returns a valid index (%s)', (_, rich) => {
       const policy = create()
       const rng = createRng(7)
       let picks = 0
-      for (const [req, view] of scenario(1, 2000)) {
+      for (const [req, view] of scenario(1, 2000, rich)) {
         const id = policy.pick(req, view, ctx(rng))
         if (view.instances.some(isRoutable)) {
           expect(id).toBeDefined()
@@ -58,15 +79,18 @@ function runRoutingConformance(name: string, create: () => RoutingPolicy): void 
       expect(picks).toBeGreaterThan(1000)
     })
 
-    it('gives the same picks for the same seed', () => {
+    it.each([
+      ['plain', false],
+      ['with latency models and adapters', true],
+    ])('gives the same picks for the same seed (%s)', (_, rich) => {
       const a = create()
       const b = create()
       const rngA = createRng(42)
       const rngB = createRng(42)
       const picksA: (number | undefined)[] = []
       const picksB: (number | undefined)[] = []
-      for (const [req, view] of scenario(3, 1000)) picksA.push(a.pick(req, view, ctx(rngA)))
-      for (const [req, view] of scenario(3, 1000)) picksB.push(b.pick(req, view, ctx(rngB)))
+      for (const [req, view] of scenario(3, 1000, rich)) picksA.push(a.pick(req, view, ctx(rngA)))
+      for (const [req, view] of scenario(3, 1000, rich)) picksB.push(b.pick(req, view, ctx(rngB)))
       expect(picksA).toEqual(picksB)
     })
 
@@ -79,6 +103,19 @@ function runRoutingConformance(name: string, create: () => RoutingPolicy): void 
         deepFreeze(view)
         expect(() => policy.pick(req, view, ctx(rng))).not.toThrow()
         expect({ req, instances: view.instances }).toEqual(before)
+      }
+    })
+
+    it('does not mutate a view carrying latency models and adapters', () => {
+      const policy = create()
+      const rng = createRng(10)
+      for (const [req, view] of scenario(6, 300, true)) {
+        // JSON, not structuredClone: the latency model's functions cannot be cloned.
+        const before = JSON.stringify({ req, instances: view.instances })
+        deepFreeze(req)
+        deepFreeze(view)
+        expect(() => policy.pick(req, view, ctx(rng))).not.toThrow()
+        expect(JSON.stringify({ req, instances: view.instances })).toBe(before)
       }
     })
 

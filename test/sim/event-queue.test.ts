@@ -14,7 +14,7 @@ const ev = (time: number, kind: EventKind, seq: number, instance = 0): SimEvent 
   instance,
 })
 
-const KINDS = [EventKind.StepDone, EventKind.Arrival, EventKind.Kick] as const
+const KINDS = [EventKind.StepDone, EventKind.Transfer, EventKind.Arrival, EventKind.Kick] as const
 
 describe('compareEvents', () => {
   it('orders by time first, whatever the kind and sequence', () => {
@@ -25,8 +25,10 @@ describe('compareEvents', () => {
     ).toBeLessThan(0)
   })
 
-  it('at equal time: StepDone < Arrival < Kick', () => {
-    expect(EventKind.StepDone).toBeLessThan(EventKind.Arrival)
+  it('at equal time: StepDone < Transfer < Arrival < Kick', () => {
+    expect(EventKind.StepDone).toBeLessThan(EventKind.Transfer)
+    expect(EventKind.Transfer).toBeLessThan(EventKind.Arrival)
+    expect(compareEvents(ev(3, EventKind.Transfer, 9), ev(3, EventKind.Arrival, 1))).toBeLessThan(0)
     expect(EventKind.Arrival).toBeLessThan(EventKind.Kick)
     const step = ev(3, EventKind.StepDone, 10)
     const arrival = ev(3, EventKind.Arrival, 5)

@@ -51,6 +51,17 @@ export interface LineChartOptions {
   readonly yDomain?: readonly [number, number]
   /** Start the y axis at zero (counts, rates). */
   readonly yZero?: boolean
+  /** Values the fitted y domain must reach, such as an SLO threshold drawn as a reference line. */
+  readonly yInclude?: ReadonlyArray<number>
+  /**
+   * 'log' puts y on a log axis (a tail latency that grows 1000× past a knee); points with y ≤ 0
+   * break the line. Default 'linear'.
+   */
+  readonly yScale?: 'linear' | 'log'
+  /** Mark every point with a dot: for a few measured points (a sweep), not a dense series. */
+  readonly markers?: boolean
+  /** Draw the legend (default true); off when several charts share one legend above them. */
+  readonly legend?: boolean
   readonly xTickFormat?: TickFormat
   readonly yTickFormat?: TickFormat
   readonly logTickFormat?: (value: number) => string
@@ -89,7 +100,7 @@ export function renderLineChart(opts: LineChartOptions): string {
     top += 18
   }
   const legend = layoutLegend(
-    opts.series.map((s) => ({
+    ((opts.legend ?? true) ? opts.series : []).map((s) => ({
       name: s.note === undefined ? s.name : `${s.name} ${s.note}`,
       color: s.style.color,
       shape: 'line' as const,
@@ -154,7 +165,7 @@ function scales(
   frame: Frame,
 ): { x: Scale; y: Scale } {
   const xs = finite.map((p) => p[0])
-  const ys = finite.map((p) => p[1])
+  const ys = [...finite.map((p) => p[1]), ...(opts.yInclude ?? []).filter(Number.isFinite)]
   const xRange = [frame.left, frame.left + frame.width] as const
   const yRange = [frame.top + frame.height, frame.top] as const
   const useLog =
@@ -171,6 +182,10 @@ function scales(
     })
   }
   const yDomain = opts.yDomain
+  if (opts.yScale === 'log') {
+    const positive = ys.filter((v) => v > 0)
+    return { x, y: logScale(minOf(positive, 1e-3), maxOf(positive, 1), yRange) }
+  }
   const y =
     yDomain !== undefined
       ? linearScale(yDomain[0], yDomain[1], yRange, {
@@ -192,14 +207,20 @@ function seriesSvg(s: LineSeries, i: number, x: Scale, y: Scale, opts: LineChart
   const parts = [
     `<g class="series" data-name="${escapeHtml(s.name)}" data-color="${s.style.color}" data-i="${i}">`,
   ]
-  for (const segment of segments(s.points, x.kind === 'log')) {
+  for (const segment of segments(s.points, x.kind === 'log', y.kind === 'log')) {
     const coords = segment.map((p) => `${round(x.map(p[0]))},${round(y.map(p[1]))}`).join(' ')
     const values = segment.map((p) => `${hx(p[0])}|${hy(p[1])}`).join(';')
     parts.push(
       `<polyline points="${coords}" fill="none" stroke="${s.style.color}" stroke-width="1.8" stroke-linejoin="round"${dash} data-v="${escapeHtml(values)}"/>`,
     )
-    // A lone point draws nothing as a line (one timeline bucket): mark it.
-    if (segment.length === 1 && segment[0] !== undefined) {
+    if (opts.markers) {
+      for (const [px, py] of segment) {
+        parts.push(
+          `<circle cx="${round(x.map(px))}" cy="${round(y.map(py))}" r="3" fill="${s.style.color}"/>`,
+        )
+      }
+    } else if (segment.length === 1 && segment[0] !== undefined) {
+      // A lone point draws nothing as a line (one timeline bucket): mark it.
       const [px, py] = segment[0]
       parts.push(
         `<circle cx="${round(x.map(px))}" cy="${round(y.map(py))}" r="3" fill="${s.style.color}"/>`,
@@ -231,21 +252,24 @@ function refLines(opts: LineChartOptions, frame: Frame, x: Scale, y: Scale): str
       `<line class="ref" x1="${frame.left}" x2="${frame.left + frame.width}" y1="${py}" y2="${py}"/>`,
       // Left end, under the line (above it, p99 would sit on the frame's top edge): a CDF's
       // top left is empty, since short latencies are never the high quantiles.
-      `<text class="ref-label" x="${frame.left + 4}" y="${py + 12}">${escapeHtml(r.label)}</text>`,
+      r.label === ''
+        ? ''
+        : `<text class="ref-label" x="${frame.left + 4}" y="${py + 12}">${escapeHtml(r.label)}</text>`,
     )
   }
   return out.join('')
 }
 
-/** segments splits points at non-finite values (and at x ≤ 0 on a log axis). */
+/** segments splits points at non-finite values (and at values ≤ 0 on a log axis). */
 function segments(
   points: ReadonlyArray<readonly [number, number]>,
-  log: boolean,
+  logX: boolean,
+  logY: boolean,
 ): Array<Array<readonly [number, number]>> {
   const out: Array<Array<readonly [number, number]>> = []
   let current: Array<readonly [number, number]> = []
   for (const p of points) {
-    if (isFinitePoint(p) && (!log || p[0] > 0)) {
+    if (isFinitePoint(p) && (!logX || p[0] > 0) && (!logY || p[1] > 0)) {
       current.push(p)
     } else if (current.length > 0) {
       out.push(current)
