@@ -89,15 +89,12 @@ async function runSimulate(
       ...(total !== undefined ? { total } : {}),
     })
     try {
-      const { router, hooks } = resolveChoice(choice)
       runs.push(
         await simulate(plans, source, {
           seed,
           slo,
-          router,
-          hooks,
+          ...resolveChoice(choice),
           ...(spec.kvTransfer ? { kvTransfer: spec.kvTransfer } : {}),
-          label: { policy: label, admission: choice.admission, kv: choice.kv },
           onProgress: (n, t) => progress.update(n, `t=${Math.round(t)}s`),
         }),
       )

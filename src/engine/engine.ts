@@ -192,17 +192,8 @@ export class Engine {
    * request's arrival) is when it joins the queue, for policies that time their queues.
    */
   add(seq: Sequence, now: number = seq.arrival): RejectReason | undefined {
-    const total = seq.promptTokens + seq.outputTokens
-    let reason: RejectReason | undefined
-    if (total > this.config.maxModelLen) reason = 'too-long'
-    // The last output token is sampled, never stored: total − 1 tokens of KV at most.
-    else if (Math.ceil((total - 1) / this.config.blockSize) > this.pool.numBlocks)
-      reason = 'exceeds-kv'
-    if (reason) {
-      seq.status = SeqStatus.Rejected
-      this.counters.rejected++
-      return reason
-    }
+    const reason = this.#refuse(seq)
+    if (reason) return reason
     seq.status = SeqStatus.Waiting
     this.#enqueue(seq, now)
     this.#pendingPrefill += remainingPrefill(seq)
@@ -377,23 +368,32 @@ export class Engine {
    * Returns the reason when it can never run here.
    */
   adopt(seq: Sequence, resume = false, now = seq.arrival): RejectReason | undefined {
+    const reason = this.#refuse(seq)
+    if (reason) return reason
+    seq.status = SeqStatus.Waiting
+    seq.numComputed = seq.preloaded
+    this.#pendingPrefill += remainingPrefill(seq)
+    if (resume) this.#requeueFront(seq, now)
+    else this.#enqueue(seq, now)
+    return undefined
+  }
+
+  /**
+   * refuse marks `seq` rejected and says why when it can never run here: longer than
+   * max_model_len, or needing more KV blocks than the whole cache holds.
+   */
+  #refuse(seq: Sequence): RejectReason | undefined {
     const total = seq.promptTokens + seq.outputTokens
     let reason: RejectReason | undefined
     if (total > this.config.maxModelLen) reason = 'too-long'
+    // The last output token is sampled, never stored: total − 1 tokens of KV at most.
     else if (Math.ceil((total - 1) / this.config.blockSize) > this.pool.numBlocks)
       reason = 'exceeds-kv'
     if (reason) {
       seq.status = SeqStatus.Rejected
       this.counters.rejected++
-      return reason
     }
-    seq.status = SeqStatus.Waiting
-    seq.numComputed = seq.preloaded
-    this.#pendingPrefill += remainingPrefill(seq)
-    if (!resume) this.#enqueue(seq, now)
-    else if (this.#queue) this.#queue.pushPreempted(seq, now, this.#view)
-    else this.#waiting.pushFront(seq)
-    return undefined
+    return reason
   }
 
   /**
@@ -618,6 +618,11 @@ export class Engine {
     seq.preemptions++
     this.counters.preemptions++
     this.#pendingPrefill += remainingPrefill(seq) - before
+    this.#requeueFront(seq, now)
+  }
+
+  /** requeueFront puts a request that already ran (preempted, migrated in) ahead of new ones. */
+  #requeueFront(seq: Sequence, now: number): void {
     if (this.#queue) this.#queue.pushPreempted(seq, now, this.#view)
     else this.#waiting.pushFront(seq)
   }

@@ -99,10 +99,14 @@ export function choiceLabel(c: PolicyChoice): string {
   return parts.join('+')
 }
 
-/** Resolved is a choice turned into objects: the router and a per-engine hooks factory. */
+/**
+ * Resolved is a choice turned into what `simulate` takes: the router, a per-engine hooks factory
+ * and the summary's labels.
+ */
 export interface Resolved {
   readonly router: RoutingPolicy
   readonly hooks: () => EngineHooks
+  readonly label: { readonly policy: string; readonly admission: string; readonly kv: string }
 }
 
 /** resolveChoice builds fresh policy objects for one run. */
@@ -110,5 +114,6 @@ export function resolveChoice(c: PolicyChoice): Resolved {
   return {
     router: createRouter(c.router),
     hooks: () => ({ admission: createAdmission(c.admission), kv: createKv(c.kv) }),
+    label: { policy: choiceLabel(c), admission: c.admission, kv: c.kv },
   }
 }

@@ -100,11 +100,13 @@ export async function simulate(
       queue.push(now, EventKind.Kick, inst.id)
     }
   }
+  // One link for P/D handoffs and migrations alike (default RDMA, see perf/kv-transfer.ts).
+  const t = opts.kvTransfer ?? { link: 'rdma' as const }
+  const link = resolveKvLink(t.link, plans[0]!.deployment.gpu, t.bandwidthGbps, t.latencyS)
   if (pd) {
-    const t = opts.kvTransfer ?? { link: 'rdma' as const }
     disagg = new Disaggregation({
       instances,
-      link: resolveKvLink(t.link, plans[0]!.deployment.gpu, t.bandwidthGbps, t.latencyS),
+      link,
       decodeRouter: opts.decodeRouter ?? createRouter(router.name),
       ctx: policyCtx,
       at,
@@ -118,10 +120,7 @@ export async function simulate(
         pool: disagg ? disagg.decode : { view, members: instances },
         router,
         ctx: policyCtx,
-        link: (() => {
-          const t = opts.kvTransfer ?? { link: 'rdma' as const }
-          return resolveKvLink(t.link, plans[0]!.deployment.gpu, t.bandwidthGbps, t.latencyS)
-        })(),
+        link,
         at,
         kick,
         busy: () => !sourceDone || instances.some((x) => x.engine.hasWork),
@@ -206,10 +205,7 @@ export async function simulate(
       return
     }
     inst.outstanding++
-    if (!inst.engine.inFlight && !inst.kickPending) {
-      inst.kickPending = true
-      queue.push(now, EventKind.Kick, inst.id)
-    }
+    kick(inst, now)
   }
 
   for await (const chunk of source.chunks()) {

@@ -17,13 +17,10 @@ export async function runJob(setup: SweepSetup, job: SweepJob): Promise<RunSumma
     seed: job.seed,
     requests: job.requests,
   })
-  const { router, hooks } = resolveChoice(job.choice)
   const detail = await simulate(plans, source, {
     seed: job.seed,
     slo: setup.slo,
-    router,
-    hooks,
-    label: { policy: job.policy, admission: job.choice.admission, kv: job.choice.kv },
+    ...resolveChoice(job.choice),
     ...(setup.fleet.kvTransfer ? { kvTransfer: setup.fleet.kvTransfer } : {}),
   })
   return detail.summary
