@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
 import { parseJson, readBody } from '../openai/read-body.js'
-import { matchRoute, type RouteTable } from '../openai/routes.js'
+import { type MetricsText, matchRoute, type RouteTable, serveMetrics } from '../openai/routes.js'
 
 /** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
@@ -21,7 +21,7 @@ export interface EmulatorRoutes {
   /** models is the GET /v1/models body. */
   models(): unknown
   /** metrics is the GET /metrics exposition. */
-  metrics(): Promise<{ readonly contentType: string; readonly body: string }>
+  metrics(): Promise<MetricsText>
   /** draining says the emulator is shutting down: new requests get 503. */
   draining(): boolean
 }
@@ -112,16 +112,7 @@ export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions
           sendJson(res, JSON.stringify(routes.models()))
           return
         case 'metrics':
-          routes.metrics().then(
-            (m) => {
-              res.writeHead(200, {
-                'content-type': m.contentType,
-                'content-length': Buffer.byteLength(m.body),
-              })
-              res.end(m.body)
-            },
-            (err: unknown) => fail(res, err),
-          )
+          serveMetrics(res, routes.metrics(), fail)
           return
         default:
           if (routes.draining()) {

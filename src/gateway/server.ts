@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from '../openai/api-error.js'
 import { parseJson, readBody } from '../openai/read-body.js'
 import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
-import { matchRoute, type RouteTable } from '../openai/routes.js'
+import { type MetricsText, matchRoute, type RouteTable, serveMetrics } from '../openai/routes.js'
 import type { Clock } from './clock.js'
 import type { Call } from './exchange.js'
 import { sendError, sendJson } from './respond.js'
@@ -23,7 +23,7 @@ export interface ServerHandlers {
   completion(call: Call): Promise<void>
   models(): unknown
   health(): unknown
-  metrics(): Promise<{ readonly contentType: string; readonly body: string }>
+  metrics(): Promise<MetricsText>
   log(line: string): void
 }
 
@@ -90,16 +90,7 @@ export function createGatewayServer(h: ServerHandlers): Server {
           return
         case 'metrics':
           req.resume()
-          h.metrics().then(
-            (m) => {
-              res.writeHead(200, {
-                'content-type': m.contentType,
-                'content-length': Buffer.byteLength(m.body),
-              })
-              res.end(m.body)
-            },
-            (err: unknown) => fail(res, err),
-          )
+          serveMetrics(res, h.metrics(), fail)
           return
         case 'models':
           req.resume()

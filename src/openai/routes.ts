@@ -41,3 +41,27 @@ export function matchRoute<R extends string>(
   }
   return entry.route
 }
+
+/** MetricsText is a Prometheus exposition: its content type and body. */
+export interface MetricsText {
+  readonly contentType: string
+  readonly body: string
+}
+
+/** serveMetrics answers GET /metrics once `pending` resolves, or through `fail` if it rejects. */
+export function serveMetrics(
+  res: ServerResponse,
+  pending: Promise<MetricsText>,
+  fail: (res: ServerResponse, err: unknown) => void,
+): void {
+  pending.then(
+    (m) => {
+      res.writeHead(200, {
+        'content-type': m.contentType,
+        'content-length': Buffer.byteLength(m.body),
+      })
+      res.end(m.body)
+    },
+    (err: unknown) => fail(res, err),
+  )
+}
