@@ -15,6 +15,7 @@ import { createPrefixAffinity } from './router/prefix-affinity.js'
 import { createRandom } from './router/random.js'
 import { createRoundRobin } from './router/round-robin.js'
 import { createWeighted } from './router/weighted.js'
+import { scalerNames, scalerSummaries } from './scaler/registry.js'
 import type { RoutingPolicy } from './types.js'
 
 export type { AibrixPrefixOptions } from './router/aibrix-prefix.js'
@@ -129,5 +130,10 @@ export function listPolicies(): PolicyInfo[] {
       summary: admissionSummaries[name],
     })),
     ...kvNames.map((name) => ({ kind: 'kv' as const, name, summary: kvSummaries[name] })),
+    ...scalerNames.map((name) => ({
+      kind: 'scaler' as const,
+      name,
+      summary: scalerSummaries[name],
+    })),
   ]
 }

@@ -39,6 +39,7 @@ describe('policy registry', () => {
     expect(list.slice(0, routers.length)).toEqual(routers)
     expect(list.filter((p) => p.kind === 'admission').map((p) => p.name)).toContain('fcfs')
     expect(list.filter((p) => p.kind === 'kv').map((p) => p.name)).toContain('lru')
+    expect(list.filter((p) => p.kind === 'scaler').map((p) => p.name)).toContain('kpa')
     for (const p of list) {
       expect(p.summary.length).toBeGreaterThan(0)
       expect(p.summary).not.toContain('\n')

@@ -1,0 +1,214 @@
+/**
+ * @module The scaler registry: scaling policies chosen by name, with options after colons:
+ * `kpa`, `kpa:util=0.5`, `kpa:window=30:delay=120`. Colons, unlike commas and `+`, survive
+ * `--compare` lists (`--compare scaler=kpa,scaler=kpa:util=0.5`).
+ */
+import { UsageError } from '../../util/errors.js'
+import { createHeteroScale, type HeteroScaleOptions } from './heteroscale.js'
+import { createHpa, type HpaOptions } from './hpa.js'
+import { createKpa, type KpaOptions } from './kpa.js'
+import { createPredictive, type PredictiveOptions } from './predictive.js'
+import { createQLearning, type QLearningOptions } from './q-learning.js'
+import type { Scaler } from './types.js'
+
+/** OptionSpec says what one `key=value` option sets and which values it takes. */
+interface OptionSpec {
+  /** The factory's option field the key sets. */
+  readonly field: string
+  readonly min: number
+  readonly max: number
+  /** The lower bound is exclusive (a positive number). */
+  readonly openMin?: boolean
+  readonly integer?: boolean
+  /** How a bad value is described: "a fraction in (0, 1]". */
+  readonly what: string
+}
+
+const positive = (field: string, what = 'a positive number of seconds'): OptionSpec => ({
+  field,
+  min: 0,
+  max: Number.POSITIVE_INFINITY,
+  openMin: true,
+  what,
+})
+const seconds = (field: string): OptionSpec => ({
+  ...positive(field),
+  openMin: false,
+  what: 'a number of seconds ≥ 0',
+})
+const fraction = (field: string): OptionSpec => ({
+  field,
+  min: 0,
+  max: 1,
+  openMin: true,
+  what: 'a fraction in (0, 1]',
+})
+const unit = (field: string): OptionSpec => ({
+  field,
+  min: 0,
+  max: 1,
+  what: 'a number in [0, 1]',
+})
+
+/**
+ * SCALER_OPTIONS are the options each scaler accepts, keyed by their spec names. Ranges follow
+ * the systems' own validation where they have one (Knative's config-autoscaler checks).
+ */
+const SCALER_OPTIONS = {
+  kpa: {
+    util: fraction('util'),
+    target: positive('target', 'a positive number of requests'),
+    window: positive('window'),
+    'panic-window': { ...positive('panicWindowPct'), max: 100, what: 'a percentage in (0, 100]' },
+    // Knative accepts panic-threshold-percentage in [110, 1000].
+    panic: { field: 'panic', min: 1.1, max: 10, what: 'a ratio in [1.1, 10]' },
+    up: { ...positive('maxUp'), min: 1, openMin: false, what: 'a rate ≥ 1' },
+    down: { ...positive('maxDown'), min: 1, openMin: false, what: 'a rate ≥ 1' },
+    delay: seconds('delay'),
+    grace: seconds('grace'),
+    tick: positive('tick'),
+  },
+  hpa: {
+    util: fraction('util'),
+    tolerance: { ...unit('tolerance'), max: 0.99, what: 'a number in [0, 0.99]' },
+    sync: positive('sync'),
+    window: seconds('window'),
+  },
+  predictive: {
+    season: positive('season'),
+    step: positive('step'),
+    alpha: fraction('alpha'),
+    beta: fraction('beta'),
+    gamma: fraction('gamma'),
+    util: fraction('util'),
+  },
+  'q-learning': {
+    epoch: positive('epoch'),
+    alpha: fraction('alpha'),
+    gamma: { ...unit('gamma'), max: 0.99, what: 'a number in [0, 0.99]' },
+    epsilon: unit('epsilon'),
+    decay: fraction('decay'),
+    'min-epsilon': unit('minEpsilon'),
+    miss: { ...seconds('miss'), what: 'a weight ≥ 0' },
+    seed: {
+      field: 'seed',
+      min: 0,
+      max: 2 ** 32 - 1,
+      integer: true,
+      what: 'a whole number in [0, 2^32)',
+    },
+  },
+  heteroscale: {
+    tps: positive('tps', 'a positive number of tokens/s'),
+    util: fraction('util'),
+    ratio: positive('ratio', 'a positive number of prefill replicas per decode replica'),
+    window: positive('window'),
+    down: seconds('down'),
+    tick: positive('tick'),
+  },
+} satisfies Record<string, Record<string, OptionSpec>>
+
+/** scalerPolicies maps each scaler's name to its factory (a fresh instance, own state, each). */
+export const scalerPolicies = {
+  kpa: (o: KpaOptions = {}): Scaler => createKpa(o),
+  hpa: (o: HpaOptions = {}): Scaler => createHpa(o),
+  predictive: (o: PredictiveOptions = {}): Scaler => createPredictive(o),
+  'q-learning': (o: QLearningOptions = {}): Scaler => createQLearning(o),
+  heteroscale: (o: HeteroScaleOptions = {}): Scaler => createHeteroScale(o),
+} satisfies Record<keyof typeof SCALER_OPTIONS, (o?: never) => Scaler>
+
+/** ScalerName is a registered scaler's name. */
+export type ScalerName = keyof typeof scalerPolicies
+
+/** scalerSummaries are the one-line descriptions `flotilla policies` prints. */
+export const scalerSummaries = {
+  kpa: "Knative's KPA: concurrency over 60 s (6 s panic) / (cc × 0.7) every 2 s; to zero after 60 s idle + 30 s grace",
+  hpa: 'Kubernetes HPA: ceil(replicas × utilisation / 0.7) every 15 s, ±10% tolerance, 5-minute scale-down window',
+  predictive:
+    'Holt-Winters daily forecast of arrivals a cold start ahead × service time / (cc × 0.7), never below the KPA',
+  'q-learning':
+    "Q-learning tunes the KPA's per-replica target every 30 s for SLO-met completions per replica-second (CCGrid'21)",
+  heteroscale:
+    'HeteroScale: decode tokens/s sizes decode replicas; prefill follows at a fixed P:D ratio; 5-minute scale-down',
+} satisfies Record<ScalerName, string>
+
+/** scalerNames lists the registered scalers in registry order. */
+export const scalerNames = Object.keys(scalerPolicies) as ScalerName[]
+
+/**
+ * SCALER_KNOBS name, for each scaler, the option its GPU-hours/SLO trade-off curve varies and the
+ * values a scaling sweep tries. The default value is always among them.
+ */
+export const SCALER_KNOBS: Record<ScalerName, { readonly key: string; readonly grid: number[] }> = {
+  // Target utilisation: lower buys headroom (replicas) for latency.
+  kpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+  hpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+  predictive: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+  // The weight of an SLO miss in the reward: 0 maximises goodput per replica, more buys SLO.
+  'q-learning': { key: 'miss', grid: [0, 0.5, 1, 2, 4] },
+  // The fraction of a decode replica's nominal token rate to load it to (tps= sets it absolutely).
+  heteroscale: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+}
+
+/** isScalerName says whether `name` is a registered scaler. */
+export function isScalerName(name: string): name is ScalerName {
+  return Object.hasOwn(scalerPolicies, name)
+}
+
+/**
+ * createScaler builds a fresh scaler from `name[:key=value]...`; a UsageError names the valid
+ * scalers, or says which option is wrong and what it takes.
+ */
+export function createScaler(spec: string): Scaler {
+  const [name, options] = parseScalerSpec(spec)
+  const create = scalerPolicies[name] as (o: Record<string, number>) => Scaler
+  return create(options)
+}
+
+/**
+ * scalerLabel normalises a spec for reports and result keys: the name, then its options in the
+ * registry's order with numbers in canonical form (`kpa:window=30.0:util=.5` → `kpa:util=0.5:window=30`).
+ */
+export function scalerLabel(spec: string): string {
+  const [name, options] = parseScalerSpec(spec)
+  const specs: Record<string, OptionSpec> = SCALER_OPTIONS[name]
+  const parts = Object.entries(specs)
+    .filter(([, s]) => options[s.field] !== undefined)
+    .map(([key, s]) => `${key}=${options[s.field]}`)
+  return [name, ...parts].join(':')
+}
+
+/** parseScalerSpec splits and validates a spec into a name and its factory options. */
+function parseScalerSpec(spec: string): [ScalerName, Record<string, number>] {
+  const [name = '', ...parts] = spec.trim().split(':')
+  if (!isScalerName(name)) {
+    throw new UsageError(
+      `unknown scaler '${name}' in '${spec}' (valid: ${scalerNames.join(', ')})`,
+      'FL_ERR_UNKNOWN_POLICY',
+    )
+  }
+  const allowed: Record<string, OptionSpec> = SCALER_OPTIONS[name]
+  const keys = Object.keys(allowed)
+  const bad = (why: string): UsageError =>
+    new UsageError(`scaler '${spec}': ${why}`, 'FL_ERR_BAD_POLICY_OPTION')
+  const options: Record<string, number> = {}
+  for (const part of parts) {
+    const eq = part.indexOf('=')
+    const key = eq < 0 ? part : part.slice(0, eq)
+    const value = eq < 0 ? '' : part.slice(eq + 1)
+    const o = Object.hasOwn(allowed, key) ? allowed[key] : undefined
+    if (!o) {
+      const valid = keys.length > 0 ? `valid: ${keys.join(', ')}` : 'it takes none'
+      throw bad(`unknown option '${key}' (${valid})`)
+    }
+    const x = Number(value)
+    const low = o.openMin ? x <= o.min : x < o.min
+    if (value.trim() === '' || !Number.isFinite(x) || low || x > o.max) {
+      throw bad(`${key} must be ${o.what}, got '${value}'`)
+    }
+    if (o.integer && !Number.isInteger(x))
+      throw bad(`${key} must be a whole number, got '${value}'`)
+    options[o.field] = x
+  }
+  return [name, options]
+}
