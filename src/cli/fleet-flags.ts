@@ -1,17 +1,20 @@
 /**
  * @module The fleet and SLO flags `simulate` and `sweep` share: either `--fleet FILE.yaml` or the
  * shorthand of one homogeneous group (`--gpu/--model/--tp/--instances/--dtype` plus vLLM's engine
- * knobs), and `--slo-ttft/--slo-tpot` over the fleet file's SLO over the default.
+ * knobs), `--slo-ttft/--slo-tpot` over the fleet file's SLO over the default, and the autoscaling
+ * flags (`--scaler` and the replica bounds and cold-start terms, over the file's `autoscale:`).
  */
 import type { Command } from 'commander'
 import { dtypes, getGpu, getModel, gpuIds, modelIds, parseDtype } from '../catalog/index.js'
 import type { EngineConfig } from '../engine/config.js'
+import { DEFAULT_COLD_START } from '../perf/cold-start.js'
 import { KV_LINK_KINDS, type KvLinkKind } from '../perf/kv-transfer.js'
-import { type FleetSpec, type InstancePlan, planFleet } from '../sim/fleet.js'
+import { type FleetSpec, type GroupAutoscale, type InstancePlan, planFleet } from '../sim/fleet.js'
 import { loadFleetFile } from '../sim/fleet-config.js'
 import type { Slo } from '../sim/metrics.js'
+import { DEFAULT_ACTIVATOR_CAPACITY } from '../sim/scaled-fleet.js'
 import { UsageError } from '../util/errors.js'
-import { parseFraction, parsePositive, parsePositiveInt } from './args.js'
+import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 
 /** DEFAULT_SLO: 2 s TTFT and 100 ms TPOT, a common interactive-chat target. */
 export const DEFAULT_SLO: Slo = { ttft_s: 2, tpot_s: 0.1 }
@@ -32,6 +35,16 @@ export interface FleetFlags {
   sloTpot?: string
   pd?: string
   kvLink?: string
+  /** Scaler spec (`kpa`, `kpa:util=0.5`) or 'none' for a fixed fleet. */
+  scaler: string
+  minReplicas?: string
+  maxReplicas?: string
+  initialReplicas?: string
+  containerConcurrency?: string
+  provisionS?: string
+  storageGbps?: string
+  coldStartLoras?: string
+  activatorCapacity?: string
 }
 
 /** SHORTHAND are the option names that describe the fleet without a file. */
@@ -64,6 +77,36 @@ export function addFleetOptions(cmd: Command): Command {
     )
     .option('--slo-ttft <s>', `TTFT SLO in seconds (default ${DEFAULT_SLO.ttft_s})`)
     .option('--slo-tpot <s>', `TPOT SLO in seconds (default ${DEFAULT_SLO.tpot_s})`)
+    .option(
+      '--scaler <spec>',
+      'autoscaler, options after colons (kpa, kpa:util=0.5, hpa, predictive, q-learning, ' +
+        'heteroscale; see `flotilla policies`), or none for a fixed fleet',
+      'none',
+    )
+    .option('--min-replicas <n>', 'autoscaling: fewest replicas per pool (default 0, min-scale)')
+    .option('--max-replicas <n>', 'autoscaling: most replicas per pool (default: --instances)')
+    .option(
+      '--initial-replicas <n>',
+      'autoscaling: replicas ready when the trace starts (default 1, initial-scale)',
+    )
+    .option(
+      '--container-concurrency <n>',
+      "autoscaling: requests one replica serves at once, the scaler's target (default: the " +
+        "engine's --max-num-seqs, which saturates it; KServe users set the target explicitly)",
+    )
+    .option(
+      '--provision-s <s>',
+      'cold start: seconds to allocate a node and pull the image (default 0: node in the pool)',
+    )
+    .option(
+      '--storage-gbps <x>',
+      `cold start: weight read bandwidth per GPU, GB/s (default ${DEFAULT_COLD_START.storageBandwidth / 1e9}, one NVMe SSD)`,
+    )
+    .option('--cold-start-loras <n>', 'cold start: LoRA adapters each replica loads (default 0)')
+    .option(
+      '--activator-capacity <n>',
+      `requests held while no replica is ready; more are refused (default ${DEFAULT_ACTIVATOR_CAPACITY})`,
+    )
 }
 
 /** shorthandGiven lists the shorthand fleet flags typed on the command line (not defaults). */
@@ -104,10 +147,18 @@ export async function resolveFleet(
       `--kv-link: unknown link '${f.kvLink}'; valid: ${KV_LINK_KINDS.join(', ')}`,
     )
   }
+  const autoscale = autoscaleFlags(f)
   const loaded = f.fleet ? await loadFleetFile(f.fleet) : shorthandFleet(f)
-  const spec: FleetSpec = f.kvLink
+  const linked: FleetSpec = f.kvLink
     ? { ...loaded, kvTransfer: { ...loaded.kvTransfer, link: f.kvLink as KvLinkKind } }
     : loaded
+  // The flags override the file's per-group `autoscale:` values, as --kv-link overrides its link.
+  const spec: FleetSpec = autoscale
+    ? {
+        ...linked,
+        groups: linked.groups.map((g) => ({ ...g, autoscale: { ...g.autoscale, ...autoscale } })),
+      }
+    : linked
   const where = f.fleet ?? '--gpu/--model/--tp'
   const plans = planFleet(spec, where)
   const slo = {
@@ -119,6 +170,44 @@ export async function resolveFleet(
       : (spec.slo?.tpot_s ?? DEFAULT_SLO.tpot_s),
   }
   return { spec, where, plans, slo }
+}
+
+/** autoscaleFlags reads the autoscaling flags given; undefined when none is. */
+function autoscaleFlags(f: FleetFlags): GroupAutoscale | undefined {
+  const out: { -readonly [K in keyof GroupAutoscale]: GroupAutoscale[K] } = {}
+  const int = (flag: string, raw: string | undefined, least: number): number | undefined => {
+    if (raw === undefined) return undefined
+    return least > 0 ? parsePositiveInt(flag, raw) : parseNonNegativeInt(flag, raw)
+  }
+  const min = int('--min-replicas', f.minReplicas, 0)
+  const max = int('--max-replicas', f.maxReplicas, 1)
+  const initial = int('--initial-replicas', f.initialReplicas, 0)
+  if (min !== undefined) out.min = min
+  if (max !== undefined) out.max = max
+  if (initial !== undefined) out.initial = initial
+  if (min !== undefined && max !== undefined && min > max) {
+    throw new UsageError(`--min-replicas ${min} exceeds --max-replicas ${max}`)
+  }
+  if (initial !== undefined && ((min ?? 0) > initial || (max ?? initial) < initial)) {
+    throw new UsageError(
+      `--initial-replicas ${initial} is outside --min-replicas..--max-replicas (${min ?? 0}..${max ?? '--instances'})`,
+    )
+  }
+  const cc = int('--container-concurrency', f.containerConcurrency, 1)
+  if (cc !== undefined) out.containerConcurrency = cc
+  if (f.provisionS !== undefined) {
+    const v = Number(f.provisionS)
+    if (f.provisionS.trim() === '' || !Number.isFinite(v) || v < 0) {
+      throw new UsageError(`--provision-s: expected a number >= 0, got '${f.provisionS}'`)
+    }
+    out.provisionSeconds = v
+  }
+  if (f.storageGbps !== undefined) out.storageGbps = parsePositive('--storage-gbps', f.storageGbps)
+  const loras = int('--cold-start-loras', f.coldStartLoras, 0)
+  if (loras !== undefined) out.loras = loras
+  const cap = int('--activator-capacity', f.activatorCapacity, 0)
+  if (cap !== undefined) out.activatorCapacity = cap
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 function shorthandFleet(f: FleetFlags): FleetSpec {

@@ -103,7 +103,12 @@ async function runSweep(
 ): Promise<number> {
   const started = performance.now()
   // Everything is validated here, before a worker thread exists.
-  const base: PolicyChoice = { router: f.router, admission: f.admission, kv: f.kv }
+  const base: PolicyChoice = {
+    router: f.router,
+    admission: f.admission,
+    kv: f.kv,
+    scaler: f.scaler,
+  }
   validateChoice(base)
   const choices = f.policies
     ? parseCompareItems(f.policies, base, '--policies')

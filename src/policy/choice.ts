@@ -1,14 +1,16 @@
 /**
  * @module A run's policies, one per kind, chosen by name: parsed from CLI flags and `--compare`
- * items (`router=x`, `admission=y`, `kv=z`, joined with `+`), validated up front, and turned
- * into the objects a simulation needs (one router for the fleet; admission and KV policies per
- * engine, since they may keep per-engine state).
+ * items (`router=x`, `admission=y`, `kv=z`, `scaler=s`, joined with `+`), validated up front, and
+ * turned into the objects a simulation needs (one router and one scaler for the fleet; admission
+ * and KV policies per engine, since they may keep per-engine state).
  */
 import type { EngineHooks } from '../engine/hooks.js'
 import { UsageError } from '../util/errors.js'
 import { createAdmission } from './admission/registry.js'
 import { createKv } from './kv/registry.js'
 import { createRouter } from './registry.js'
+import { createScaler, scalerLabel } from './scaler/registry.js'
+import type { Scaler } from './scaler/types.js'
 import type { RoutingPolicy } from './types.js'
 
 /** PolicyChoice names one policy of each kind. */
@@ -16,17 +18,28 @@ export interface PolicyChoice {
   readonly router: string
   readonly admission: string
   readonly kv: string
+  /** A scaler spec (`kpa`, `kpa:util=0.5`); 'none' or absent: a fixed fleet. */
+  readonly scaler?: string
 }
 
-/** DEFAULT_CHOICE is vLLM behind a least-outstanding router. */
+/** NO_SCALER names the fixed fleet: no scaler runs. */
+export const NO_SCALER = 'none'
+
+/** DEFAULT_CHOICE is vLLM behind a least-outstanding router, on a fixed fleet. */
 export const DEFAULT_CHOICE: PolicyChoice = {
   router: 'least-outstanding',
   admission: 'fcfs',
   kv: 'lru',
+  scaler: NO_SCALER,
 }
 
 /** CHOICE_KINDS are the kinds a `--compare` item may name. */
-const CHOICE_KINDS = ['router', 'admission', 'kv'] as const
+const CHOICE_KINDS = ['router', 'admission', 'kv', 'scaler'] as const
+
+/** scales says whether a choice runs a scaler. */
+function scales(c: PolicyChoice): c is PolicyChoice & { readonly scaler: string } {
+  return c.scaler !== undefined && c.scaler !== NO_SCALER
+}
 
 /**
  * validateChoice throws a UsageError when any name is not registered, naming the flag (`--router`
@@ -45,6 +58,7 @@ export function validateChoice(c: PolicyChoice, where?: string): void {
   check('--router', () => createRouter(c.router))
   check('--admission', () => createAdmission(c.admission))
   check('--kv', () => createKv(c.kv))
+  if (scales(c)) check('--scaler', () => createScaler(c.scaler))
 }
 
 /**
@@ -91,29 +105,46 @@ function parseChoiceItem(item: string, base: PolicyChoice, flag: string): Policy
   return c
 }
 
-/** choiceLabel names a choice by what differs from the default, e.g. "dualmap+past-future". */
+/**
+ * choiceLabel names a choice by what differs from the default, e.g. "dualmap+past-future" or
+ * "least-outstanding+kpa:util=0.5".
+ */
 export function choiceLabel(c: PolicyChoice): string {
   const parts = [c.router]
   if (c.admission !== DEFAULT_CHOICE.admission) parts.push(c.admission)
   if (c.kv !== DEFAULT_CHOICE.kv) parts.push(c.kv)
+  if (scales(c)) parts.push(scalerLabel(c.scaler))
   return parts.join('+')
 }
 
 /**
- * Resolved is a choice turned into what `simulate` takes: the router, a per-engine hooks factory
- * and the summary's labels.
+ * Resolved is a choice turned into what `simulate` takes: the router, a per-engine hooks factory,
+ * the scaler when one runs, and the summary's labels.
  */
 export interface Resolved {
   readonly router: RoutingPolicy
   readonly hooks: () => EngineHooks
-  readonly label: { readonly policy: string; readonly admission: string; readonly kv: string }
+  readonly scaler?: Scaler
+  readonly label: {
+    readonly policy: string
+    readonly admission: string
+    readonly kv: string
+    /** The scaler's normalised spec, when one runs. */
+    readonly scaler?: string
+  }
 }
 
 /** resolveChoice builds fresh policy objects for one run. */
 export function resolveChoice(c: PolicyChoice): Resolved {
-  return {
+  const label = { policy: choiceLabel(c), admission: c.admission, kv: c.kv }
+  const base = {
     router: createRouter(c.router),
     hooks: () => ({ admission: createAdmission(c.admission), kv: createKv(c.kv) }),
-    label: { policy: choiceLabel(c), admission: c.admission, kv: c.kv },
+  }
+  if (!scales(c)) return { ...base, label }
+  return {
+    ...base,
+    scaler: createScaler(c.scaler),
+    label: { ...label, scaler: scalerLabel(c.scaler) },
   }
 }

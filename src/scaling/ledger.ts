@@ -47,6 +47,20 @@ export class ReplicaLedger {
     this.#mark(now)
   }
 
+  /**
+   * warm records a replica already serving at `now`: a service's initial scale when a run begins.
+   * It is billed from `now` on but is not a cold start.
+   */
+  warm(now: number, gpus: number, pricePerGpuHour: number): void {
+    this.#advance(now)
+    this.#provisioned++
+    this.#ready++
+    this.#gpus += gpus
+    this.#dollarsPerSecond += (gpus * pricePerGpuHour) / 3600
+    this.#max = Math.max(this.#max, this.#provisioned)
+    this.#mark(now)
+  }
+
   /** ready records a replica asked for at `askedAt` becoming ready at `now`. */
   ready(now: number, askedAt: number): void {
     this.#advance(now)

@@ -63,39 +63,48 @@ export class Disaggregation {
   /** afterComplete hands this iteration's finished prefills to decode instances. */
   afterComplete(inst: SimInstance, now: number): void {
     if (this.#ready.length === 0) return
-    const d = this.#d
     for (const seq of this.#ready) {
       if (!inst.engine.detach(seq)) continue
       inst.outstanding--
-      const info: RequestInfo = {
-        id: seq.id,
-        model: inst.model,
-        inputTokens: seq.promptTokens,
-        blockHashes: seq.blockHashes,
-      }
-      const pick = d.decodeRouter.pick(info, this.decode.view, d.ctx)
-      const dst = pick === undefined ? undefined : this.decode.members[pick]
-      if (!dst) {
-        d.reject(seq)
-        continue
-      }
-      dst.outstanding++
-      seq.tag = dst
-      const tokens = seq.numComputed
-      const dt = kvTransferSeconds(inst.plan.deployment, tokens, d.link)
-      this.stats.count++
-      this.stats.bytes += kvTransferBytes(inst.plan.deployment, tokens) * inst.plan.deployment.tp
-      this.stats.seconds += dt
-      d.at(now + dt, (t) => {
-        seq.preloaded = tokens
-        if (dst.engine.adopt(seq, false, t) !== undefined) {
-          dst.outstanding--
-          d.reject(seq)
-          return
-        }
-        d.kick(dst, t)
-      })
+      this.handoff(seq, inst, now)
     }
     this.#ready.length = 0
+  }
+
+  /**
+   * handoff picks a decode instance for a request detached from prefill instance `src` and moves
+   * its KV there. With no decode instance to take it, `reject` hears of it with `seq.tag` still
+   * the prefill instance (an autoscaled fleet holds it until a decode replica is ready).
+   */
+  handoff(seq: Sequence, src: SimInstance, now: number): void {
+    const d = this.#d
+    const info: RequestInfo = {
+      id: seq.id,
+      model: src.model,
+      inputTokens: seq.promptTokens,
+      blockHashes: seq.blockHashes,
+    }
+    const pick = d.decodeRouter.pick(info, this.decode.view, d.ctx)
+    const dst = pick === undefined ? undefined : this.decode.members[pick]
+    if (!dst) {
+      d.reject(seq)
+      return
+    }
+    dst.outstanding++
+    seq.tag = dst
+    const tokens = seq.numComputed
+    const dt = kvTransferSeconds(src.plan.deployment, tokens, d.link)
+    this.stats.count++
+    this.stats.bytes += kvTransferBytes(src.plan.deployment, tokens) * src.plan.deployment.tp
+    this.stats.seconds += dt
+    d.at(now + dt, (t) => {
+      seq.preloaded = tokens
+      if (dst.engine.adopt(seq, false, t) !== undefined) {
+        dst.outstanding--
+        d.reject(seq)
+        return
+      }
+      d.kick(dst, t)
+    })
   }
 }

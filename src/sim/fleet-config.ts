@@ -8,7 +8,7 @@ import { dtypes } from '../catalog/index.js'
 import { KV_LINK_KINDS } from '../perf/kv-transfer.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
-import type { FleetSpec, GroupSpec, KvTransferSpec } from './fleet.js'
+import type { FleetSpec, GroupAutoscale, GroupSpec, KvTransferSpec } from './fleet.js'
 
 const positiveInt = z.number().int().positive()
 
@@ -25,6 +25,21 @@ const engineSchema = z
   .partial()
   .strict()
 
+/** autoscaleSchema is a group's `autoscale:` block (used when a scaler runs). */
+const autoscaleSchema = z
+  .object({
+    min: z.number().int().nonnegative(),
+    max: positiveInt,
+    initial: z.number().int().nonnegative(),
+    container_concurrency: positiveInt,
+    provision_s: z.number().nonnegative(),
+    storage_gbps: z.number().positive(),
+    loras: z.number().int().nonnegative(),
+    activator_capacity: z.number().int().nonnegative(),
+  })
+  .partial()
+  .strict()
+
 const groupSchema = z
   .object({
     name: z.string().min(1).optional(),
@@ -36,8 +51,25 @@ const groupSchema = z
     price_per_gpu_hour: z.number().nonnegative().optional(),
     engine: engineSchema.optional(),
     role: z.enum(['mixed', 'prefill', 'decode']).optional(),
+    autoscale: autoscaleSchema.optional(),
   })
   .strict()
+  .superRefine((g, ctx) => {
+    const a = g.autoscale
+    if (!a) return
+    // max defaults to the group's count, as --max-replicas defaults to --instances.
+    const max = a.max ?? g.count
+    const min = a.min ?? 0
+    if (min > max) {
+      ctx.addIssue({ code: 'custom', path: ['autoscale', 'min'], message: `exceeds max ${max}` })
+    } else if (a.initial !== undefined && (a.initial < min || a.initial > max)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['autoscale', 'initial'],
+        message: `must be within [min, max] = [${min}, ${max}]`,
+      })
+    }
+  })
 
 const fleetSchema = z
   .object({
@@ -60,6 +92,23 @@ const fleetSchema = z
   .strict()
 
 type EngineYaml = z.infer<typeof engineSchema>
+type AutoscaleYaml = z.infer<typeof autoscaleSchema>
+
+function autoscaleFromYaml(a: AutoscaleYaml | undefined): GroupAutoscale | undefined {
+  if (!a) return undefined
+  return {
+    ...(a.min !== undefined ? { min: a.min } : {}),
+    ...(a.max !== undefined ? { max: a.max } : {}),
+    ...(a.initial !== undefined ? { initial: a.initial } : {}),
+    ...(a.container_concurrency !== undefined
+      ? { containerConcurrency: a.container_concurrency }
+      : {}),
+    ...(a.provision_s !== undefined ? { provisionSeconds: a.provision_s } : {}),
+    ...(a.storage_gbps !== undefined ? { storageGbps: a.storage_gbps } : {}),
+    ...(a.loras !== undefined ? { loras: a.loras } : {}),
+    ...(a.activator_capacity !== undefined ? { activatorCapacity: a.activator_capacity } : {}),
+  }
+}
 
 function engineFromYaml(e: EngineYaml | undefined): GroupSpec['engine'] {
   if (!e) return undefined
@@ -81,6 +130,7 @@ export function parseFleetYaml(text: string, file: string): FleetSpec {
   const f = parseYamlWithSchema(fleetSchema, text, file)
   const groups: GroupSpec[] = f.groups.map((g, i) => {
     const engine = engineFromYaml(g.engine)
+    const autoscale = autoscaleFromYaml(g.autoscale)
     return {
       name: g.name ?? `group${i}`,
       gpu: g.gpu,
@@ -91,6 +141,7 @@ export function parseFleetYaml(text: string, file: string): FleetSpec {
       ...(engine ? { engine } : {}),
       ...(g.price_per_gpu_hour !== undefined ? { pricePerGpuHour: g.price_per_gpu_hour } : {}),
       ...(g.role ? { role: g.role } : {}),
+      ...(autoscale ? { autoscale } : {}),
     }
   })
   const name = f.name ?? file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')

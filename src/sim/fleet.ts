@@ -26,6 +26,33 @@ export interface GroupSpec {
    * KV moves to a decode instance).
    */
   readonly role?: InstanceRole
+  /** Bounds and cold-start settings used when a scaler runs (ignored otherwise). */
+  readonly autoscale?: GroupAutoscale
+}
+
+/**
+ * GroupAutoscale bounds an autoscaled group and says how its replicas start. Every field is
+ * optional; the simulator's defaults (sim/autoscaler.ts) follow Knative: min-scale 0,
+ * initial-scale 1, max-scale the group's `count`.
+ */
+export interface GroupAutoscale {
+  readonly min?: number
+  readonly max?: number
+  /** Replicas ready when the trace starts. */
+  readonly initial?: number
+  /**
+   * Requests one replica serves at once, the target scalers divide by (Knative's
+   * containerConcurrency; default the engine's max_num_seqs). KServe users set it explicitly.
+   */
+  readonly containerConcurrency?: number
+  /** Seconds to allocate a node and pull the image before the weights load. */
+  readonly provisionSeconds?: number
+  /** Storage read bandwidth per GPU, GB/s (1e9 bytes). */
+  readonly storageGbps?: number
+  /** LoRA adapters each replica loads at start. */
+  readonly loras?: number
+  /** Requests the activator holds while no replica is ready (arrival pool only). */
+  readonly activatorCapacity?: number
 }
 
 /** InstanceRole is an instance's part in prefill/decode disaggregation. */
@@ -58,6 +85,8 @@ export interface InstancePlan {
   readonly numBlocks: number
   readonly pricePerGpuHour: number
   readonly role: InstanceRole
+  /** The group's autoscaling block, when it has one. */
+  readonly autoscale?: GroupAutoscale
 }
 
 /**
@@ -77,6 +106,7 @@ export function planFleet(spec: FleetSpec, where = 'fleet'): InstancePlan[] {
     if (!Number.isInteger(g.count) || g.count < 1) {
       throw new UsageError(`${at}: count must be a positive integer`)
     }
+    if (g.autoscale) checkAutoscale(g.autoscale, g.count, `${at}: autoscale`)
     const engine: EngineConfig = {
       ...DEFAULT_ENGINE,
       ...g.engine,
@@ -106,6 +136,7 @@ export function planFleet(spec: FleetSpec, where = 'fleet'): InstancePlan[] {
         numBlocks: kv.blocks,
         pricePerGpuHour: g.pricePerGpuHour ?? gpu.pricePerHour,
         role: g.role ?? 'mixed',
+        ...(g.autoscale ? { autoscale: g.autoscale } : {}),
       })
     }
   }
@@ -123,6 +154,34 @@ export function planFleet(spec: FleetSpec, where = 'fleet'): InstancePlan[] {
     throw new UsageError(`${where}: prefill/decode fleets must serve one model`)
   }
   return out
+}
+
+/** checkAutoscale rejects bounds no replica count can meet (`count` is max's default). */
+function checkAutoscale(a: GroupAutoscale, count: number, at: string): void {
+  const int = (key: keyof GroupAutoscale, least: number): void => {
+    const v = a[key]
+    if (v !== undefined && (!Number.isInteger(v) || v < least)) {
+      throw new UsageError(`${at}: ${key} must be an integer >= ${least}`)
+    }
+  }
+  int('min', 0)
+  int('max', 1)
+  int('initial', 0)
+  int('containerConcurrency', 1)
+  int('loras', 0)
+  int('activatorCapacity', 0)
+  const max = a.max ?? count
+  const min = a.min ?? 0
+  if (min > max) throw new UsageError(`${at}: min ${min} exceeds max ${max}`)
+  if (a.initial !== undefined && (a.initial < min || a.initial > max)) {
+    throw new UsageError(`${at}: initial ${a.initial} is outside [${min}, ${max}]`)
+  }
+  if (a.provisionSeconds !== undefined && !(a.provisionSeconds >= 0)) {
+    throw new UsageError(`${at}: provisionSeconds must be >= 0`)
+  }
+  if (a.storageGbps !== undefined && !(a.storageGbps > 0)) {
+    throw new UsageError(`${at}: storageGbps must be > 0`)
+  }
 }
 
 /** describeFleet is a one-line label, e.g. "4× llama-3.1-8b@h100-80g×1 bf16". */

@@ -3,10 +3,10 @@
  * as a live, read-only `InstanceView` (getters over engine state, so routing a request allocates
  * nothing per instance).
  */
-import { Engine, type EngineListener } from '../engine/engine.js'
+import { Engine, type EngineCounters, type EngineListener } from '../engine/engine.js'
 import type { EngineHooks } from '../engine/hooks.js'
 import { createInstancePerf } from '../perf/instance-perf.js'
-import { createIterationModel } from '../perf/iteration.js'
+import { createIterationModel, type IterationModel } from '../perf/iteration.js'
 import type { InstancePerf, InstanceView } from '../policy/types.js'
 import type { InstancePlan } from './fleet.js'
 
@@ -17,7 +17,8 @@ export class SimInstance implements InstanceView {
   readonly group: string
   readonly model: string
   readonly plan: InstancePlan
-  readonly engine: Engine
+  /** The running engine; an autoscaled replica gets a fresh one at every restart. */
+  engine: Engine
   /** The latency model the engine itself runs on, so routers predict with the simulated truth. */
   readonly perf: InstancePerf
   ready = true
@@ -29,6 +30,10 @@ export class SimInstance implements InstanceView {
   /** Counter values at the last timeline update, for per-bucket deltas. */
   lastGenerated = 0
   lastComputed = 0
+  readonly #model: IterationModel
+  readonly #listener: EngineListener
+  /** Prefix-cache and preemption totals of the engines this instance ran before its current one. */
+  readonly #retired = { prefixHits: 0, prefixQueries: 0, preemptions: 0 }
 
   constructor(id: number, plan: InstancePlan, listener: EngineListener, hooks: EngineHooks = {}) {
     this.id = id
@@ -36,9 +41,42 @@ export class SimInstance implements InstanceView {
     this.group = plan.group
     this.model = plan.deployment.model.id
     this.plan = plan
-    const model = createIterationModel(plan.deployment)
-    this.engine = new Engine(plan.engine, model, plan.numBlocks, listener, hooks)
-    this.perf = createInstancePerf(model, plan.engine)
+    this.#model = createIterationModel(plan.deployment)
+    this.#listener = listener
+    this.engine = new Engine(plan.engine, this.#model, plan.numBlocks, listener, hooks)
+    this.perf = createInstancePerf(this.#model, plan.engine)
+  }
+
+  /**
+   * restart replaces the engine with a fresh one (an empty KV cache: a new process on a new
+   * node), keeping the old one's counters in `totals`. Only an idle instance may restart.
+   */
+  restart(hooks: EngineHooks = {}): void {
+    if (this.engine.hasWork || this.engine.inFlight) throw new Error('restart() of a busy instance')
+    const c = this.engine.counters
+    this.#retired.prefixHits += c.prefixHits
+    this.#retired.prefixQueries += c.prefixQueries
+    this.#retired.preemptions += c.preemptions
+    this.engine = new Engine(
+      this.plan.engine,
+      this.#model,
+      this.plan.numBlocks,
+      this.#listener,
+      hooks,
+    )
+    this.lastGenerated = 0
+    this.lastComputed = 0
+  }
+
+  /** totals are the prefix-cache and preemption counters over every engine this instance ran. */
+  get totals(): Pick<EngineCounters, 'prefixHits' | 'prefixQueries' | 'preemptions'> {
+    const c = this.engine.counters
+    const r = this.#retired
+    return {
+      prefixHits: r.prefixHits + c.prefixHits,
+      prefixQueries: r.prefixQueries + c.prefixQueries,
+      preemptions: r.preemptions + c.preemptions,
+    }
   }
 
   get running(): number {

@@ -264,7 +264,7 @@ describe('flotilla simulate: usage errors exit 2 with one line', () => {
     [['--dtype', 'fp4'], '--dtype'],
     [['--format', 'xml'], '--format'],
     [['--bogus'], '--bogus'],
-    [['--compare', 'scaler=kpa'], '--compare'],
+    [['--compare', 'scaler=nope'], '--compare'],
     [['--compare', 'round-robin,nope'], "'nope'"],
     [['--priority-share', '1.5'], '--priority-share'],
     [['--admission', 'lottery'], "'lottery'"],
