@@ -7,6 +7,7 @@ import { Command, Option } from 'commander'
 import { admissionNames } from '../policy/admission/registry.js'
 import {
   choiceLabel,
+  NO_SCALER,
   type PolicyChoice,
   parseCompareItems,
   resolveChoice,
@@ -18,6 +19,7 @@ import { createProgress } from '../report/progress.js'
 import { formatRunFooter, formatSummaryTable } from '../report/table.js'
 import { writeReport } from '../report/write.js'
 import type { RunDetail } from '../sim/result.js'
+import { planScaledFleet } from '../sim/scaled-fleet.js'
 import { simulate } from '../sim/simulator.js'
 import { BUNDLED_TRACE_NAMES, openTrace } from '../trace/open.js'
 import { withPriorityShare } from '../trace/priority.js'
@@ -25,6 +27,7 @@ import type { TraceFormat } from '../trace/types.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
+import { addFunctionOptions, runFunctionSimulate } from './simulate-functions.js'
 import { VERSION } from './version.js'
 
 /** DEFAULT_TRACE is the bundled sample `simulate` replays with no --trace. */
@@ -46,7 +49,13 @@ interface SimulateFlags extends FleetFlags {
   quiet?: boolean
 }
 
-const FORMATS: ReadonlyArray<TraceFormat> = ['azure', 'mooncake', 'burstgpt', 'synthetic']
+const FORMATS: ReadonlyArray<TraceFormat> = [
+  'azure',
+  'mooncake',
+  'burstgpt',
+  'alibaba',
+  'synthetic',
+]
 
 /** runSimulate executes the command; returns the process exit code. */
 async function runSimulate(
@@ -54,7 +63,12 @@ async function runSimulate(
   shorthand: ReadonlyArray<string>,
   argv: ReadonlyArray<string>,
 ): Promise<number> {
-  const base: PolicyChoice = { router: f.router, admission: f.admission, kv: f.kv }
+  const base: PolicyChoice = {
+    router: f.router,
+    admission: f.admission,
+    kv: f.kv,
+    scaler: f.scaler,
+  }
   validateChoice(base) // every name is checked before any work
   const choices = f.compare ? parseCompareItems(f.compare, base) : [base]
   if (f.format !== undefined && !FORMATS.includes(f.format as TraceFormat)) {
@@ -63,7 +77,20 @@ async function runSimulate(
   const seed = parseNonNegativeInt('--seed', f.seed)
   const rateScale = parsePositive('--rate-scale', f.rateScale)
   const requests = f.requests ? parsePositiveInt('--requests', f.requests) : undefined
+  // A function trace (alibaba, synthetic:...,service=S) runs the function simulator instead.
+  const fnOpen = {
+    rateScale,
+    seed,
+    ...(f.format ? { format: f.format as TraceFormat } : {}),
+    ...(requests !== undefined ? { requests } : {}),
+  }
+  if ((await openTrace(f.trace, fnOpen)).workload === 'function') {
+    const ctx = { choices, compare: Boolean(f.compare), open: fnOpen, seed, shorthand }
+    return runFunctionSimulate(f, ctx)
+  }
   const { plans, slo, spec } = await resolveFleet(f, shorthand)
+  // A fleet shape no scaler can drive fails before any run, not after the fixed-fleet ones.
+  if (choices.some((c) => c.scaler !== undefined && c.scaler !== NO_SCALER)) planScaledFleet(plans)
   const openOpts = {
     rateScale,
     seed,
@@ -136,7 +163,7 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
       DEFAULT_TRACE,
     )
     .addOption(new Option('--format <format>', 'trace format (auto-detected)').choices(FORMATS))
-  return addFleetOptions(cmd)
+  return addFunctionOptions(addFleetOptions(cmd))
     .option('--router <name>', `routing policy (${routerNames.join(', ')})`, 'least-outstanding')
     .option(
       '--admission <name>',
@@ -150,8 +177,8 @@ export function simulateCommand(done: (run: () => Promise<number>) => void): Com
     )
     .option(
       '--compare <a,b,...>',
-      'run several policies on identical arrivals: router names, or kind=name (admission=, kv=); ' +
-        '+ combines kinds in one item (router=x+kv=y)',
+      'run several policies on identical arrivals: router names, or kind=name (admission=, kv=, ' +
+        'scaler=); + combines kinds in one item (router=x+kv=y)',
     )
     .option('--requests <n>', 'replay only the first n requests')
     .option('--rate-scale <x>', 'multiply the arrival rate by x (2 = twice as fast)', '1')

@@ -22,12 +22,19 @@ async function collect(src: TraceSource): Promise<TraceRequest[]> {
 describe('openTrace', () => {
   it('resolves the package root and every bundled sample', async () => {
     expect(existsSync(join(PACKAGE_ROOT, 'package.json'))).toBe(true)
-    expect(BUNDLED_TRACE_NAMES).toEqual(['azure-conv', 'azure-code', 'mooncake', 'burstgpt'])
+    expect(BUNDLED_TRACE_NAMES).toEqual([
+      'azure-conv',
+      'azure-code',
+      'mooncake',
+      'burstgpt',
+      'alibaba',
+    ])
     const counts: Record<string, number> = {
       'azure-conv': 10108,
       'azure-code': 5740,
       mooncake: 5719,
       burstgpt: 383,
+      alibaba: 11278,
     }
     for (const name of BUNDLED_TRACE_NAMES) {
       const src = await openTrace(name)

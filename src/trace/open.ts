@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UsageError } from '../util/errors.js'
+import { createAlibabaTrace } from './alibaba.js'
 import { createAzureTrace } from './azure.js'
 import { createBurstGptTrace } from './burstgpt.js'
 import { checkLimits, type ReadOptions } from './common.js'
@@ -45,6 +46,12 @@ export const BUNDLED_TRACES = {
     format: 'burstgpt',
     summary: 'BurstGPT_1 (Azure OpenAI GPT): first 400 rows, 383 requests + 17 failures',
   },
+  alibaba: {
+    file: 'data/alibaba_gentd26_lora_requests.sample.csv',
+    format: 'alibaba',
+    summary:
+      'Alibaba GenTD26 Stable Diffusion serverless functions: 12.3 days, 11,278 requests + 7 pending',
+  },
 } as const satisfies Record<string, BundledTrace>
 
 /** BundledTraceName is a key of BUNDLED_TRACES. */
@@ -54,7 +61,7 @@ export type BundledTraceName = keyof typeof BUNDLED_TRACES
 export const BUNDLED_TRACE_NAMES = Object.keys(BUNDLED_TRACES) as BundledTraceName[]
 
 /** FILE_FORMATS are the formats a trace file can have. */
-const FILE_FORMATS = ['azure', 'mooncake', 'burstgpt'] as const
+const FILE_FORMATS = ['azure', 'mooncake', 'burstgpt', 'alibaba'] as const
 
 /**
  * PACKAGE_ROOT is two levels above this file: `src/trace/open.ts` under vitest and
@@ -73,8 +80,8 @@ export interface OpenOptions {
 /**
  * openTrace resolves `spec` and returns its TraceSource:
  * - `synthetic:...` → the synthetic generator (seeded by `seed`);
- * - a bundled name (`azure-conv`, `azure-code`, `mooncake`, `burstgpt`) → the sample in data/
- *   (a file that happens to have such a name can still be given as `./mooncake`);
+ * - a bundled name (`azure-conv`, `azure-code`, `mooncake`, `burstgpt`, `alibaba`) → the sample
+ *   in data/ (a file that happens to have such a name can still be given as `./mooncake`);
  * - anything else → a file path, relative to the working directory.
  * The format of a file is detected from its first line unless `format` is given. Bad options,
  * a missing file or an undetectable format throw UsageError; malformed rows throw when the chunk
@@ -108,6 +115,8 @@ export async function openTrace(spec: string, opts: OpenOptions = {}): Promise<T
       return createMooncakeTrace(path, source)
     case 'burstgpt':
       return createBurstGptTrace(path, source)
+    case 'alibaba':
+      return createAlibabaTrace(path, source)
     default:
       throw new UsageError(`unknown --format '${String(format)}' (want ${FILE_FORMATS.join('|')})`)
   }
@@ -136,7 +145,8 @@ async function checkFile(path: string, display: string): Promise<void> {
 
 /**
  * detectFormat reads the first line: a JSON object with `input_length` is Mooncake; a CSV header
- * with TIMESTAMP/ContextTokens is Azure; one with Timestamp/Request tokens is BurstGPT.
+ * with TIMESTAMP/ContextTokens is Azure; one with Timestamp/Request tokens is BurstGPT; one with
+ * gmt_create/exec_time_seconds is Alibaba GenTD26.
  */
 export async function detectFormat(path: string, display = path): Promise<TraceFormat> {
   const first = (await readFirstLine(path, display))?.trim()
@@ -147,6 +157,7 @@ export async function detectFormat(path: string, display = path): Promise<TraceF
   const header = new Set(splitCsv(first).map((h) => h.trim().toLowerCase()))
   if (header.has('contexttokens') && header.has('generatedtokens')) return 'azure'
   if (header.has('request tokens') && header.has('response tokens')) return 'burstgpt'
+  if (header.has('gmt_create') && header.has('exec_time_seconds')) return 'alibaba'
   throw new UsageError(
     `cannot detect the format of ${display} from its first line; pass --format ${FILE_FORMATS.join('|')}`,
   )

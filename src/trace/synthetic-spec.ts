@@ -3,11 +3,18 @@
  * `synthetic:n=100000,rate=50,input=lognormal:mean=1024,sigma=1,prefix=shared:groups=20,len=2048`.
  * `classes=0.3` gives 30% of requests priority class 0 (interactive) and the rest class 1;
  * `tenants=4` spreads requests uniformly over tenants t0..t3, `tenants=zipf:n=4,s=1.2` by Zipf.
+ * `service=20` or `service=lognormal:mean=20,sigma=0.5` (seconds) makes the requests serverless
+ * function invocations of that execution time, which the function simulator runs.
  */
 import { UsageError } from '../util/errors.js'
 
 /** LengthDist is a token-length distribution: a constant or a lognormal given by its mean. */
 export type LengthDist =
+  | { readonly kind: 'fixed'; readonly value: number }
+  | { readonly kind: 'lognormal'; readonly mean: number; readonly sigma: number }
+
+/** ServiceDist is a function request's execution time, seconds: a constant or a lognormal by mean. */
+export type ServiceDist =
   | { readonly kind: 'fixed'; readonly value: number }
   | { readonly kind: 'lognormal'; readonly mean: number; readonly sigma: number }
 
@@ -47,6 +54,8 @@ export interface SyntheticSpec {
   /** Share of requests in priority class 0 (the rest are class 1); undefined: no classes. */
   readonly classes: number | undefined
   readonly tenants: TenantSpec
+  /** Execution time of function requests; undefined: LLM requests (the default). */
+  readonly service: ServiceDist | undefined
 }
 
 /** SYNTHETIC_DEFAULTS are the values of keys a spec leaves out. */
@@ -61,6 +70,7 @@ export const SYNTHETIC_DEFAULTS: SyntheticSpec = {
   maxOutput: 8192,
   classes: undefined,
   tenants: { kind: 'none' },
+  service: undefined,
 }
 
 /** SYNTHETIC_KEYS are the top-level keys of a spec. */
@@ -75,6 +85,7 @@ export const SYNTHETIC_KEYS = [
   'max-output',
   'classes',
   'tenants',
+  'service',
 ] as const
 type Key = (typeof SYNTHETIC_KEYS)[number]
 
@@ -131,6 +142,7 @@ export function parseSyntheticSpec(spec: string): SyntheticSpec {
     maxOutput,
     classes: optional(get('classes'), parseClasses, d.classes),
     tenants: optional(get('tenants'), parseTenants, d.tenants),
+    service: optional(get('service'), parseService, d.service),
   }
 }
 
@@ -252,4 +264,13 @@ function parseTenants(raw: string): TenantSpec {
   const s = number('tenants.s', need('tenants', name, p, 's'))
   if (s < 0) throw specError(`'tenants.s' must be ≥ 0, got ${s}`)
   return { kind: 'zipf', n: positiveInt('tenants.n', need('tenants', name, p, 'n')), s }
+}
+
+function parseService(raw: string): ServiceDist {
+  if (/^[\d.]/.test(raw.trim())) return { kind: 'fixed', value: positive('service', raw) }
+  const { name, p } = params('service', raw, { lognormal: ['mean', 'sigma'] })
+  const mean = positive('service.mean', need('service', name, p, 'mean'))
+  const sigma = number('service.sigma', need('service', name, p, 'sigma'))
+  if (sigma < 0) throw specError(`'service.sigma' must be ≥ 0, got ${sigma}`)
+  return { kind: 'lognormal', mean, sigma }
 }

@@ -10,6 +10,7 @@ import {
   type LengthDist,
   type PrefixSpec,
   parseSyntheticSpec,
+  type ServiceDist,
   type SyntheticSpec,
   type TenantSpec,
 } from './synthetic-spec.js'
@@ -39,6 +40,8 @@ export interface SyntheticOptions extends ReadOptions {
  *
  * `classes=F` draws each request's priority class (0 with probability F, else 1) and `tenants=...`
  * its tenant (`t0`, `t1`, ...), each from a stream of its own, so adding them changes no other draw.
+ * `service=...` gives each request `serviceSeconds` from a stream of its own too, and marks the
+ * source a function workload.
  */
 export function createSyntheticTrace(
   spec: string | SyntheticSpec,
@@ -54,6 +57,7 @@ export function createSyntheticTrace(
     name,
     format: 'synthetic',
     size: total,
+    ...(s.service ? { workload: 'function' as const } : {}),
     chunks: async function* syntheticChunks(): AsyncGenerator<TraceRequest[]> {
       const nextGap = gapSampler(s, createRng(subSeed(seed, 1)))
       const nextInput = lengthSampler(s.input, s.maxInput, createRng(subSeed(seed, 2)))
@@ -61,6 +65,7 @@ export function createSyntheticTrace(
       const nextGroup = groupSampler(s.prefix, createRng(subSeed(seed, 4)))
       const nextClass = classSampler(s.classes, createRng(subSeed(seed, 5)))
       const nextTenant = tenantSampler(s.tenants, createRng(subSeed(seed, 6)))
+      const nextService = serviceSampler(s.service, createRng(subSeed(seed, 7)))
       const prefixLen = s.prefix.kind === 'shared' ? s.prefix.len : 0
       let t = 0
       for (let base = 0; base < total; base += CHUNK_SIZE) {
@@ -82,7 +87,7 @@ export function createSyntheticTrace(
                 : [{ key: uniqueKey(id), tokens: input }]
           } else segments = [{ key: uniqueKey(id), tokens: input }]
           const arrival = t / rateScale
-          if (nextClass === undefined && nextTenant === undefined) {
+          if (nextClass === undefined && nextTenant === undefined && nextService === undefined) {
             chunk.push({ id, arrival, inputTokens: input, outputTokens, segments })
           } else {
             chunk.push({
@@ -93,6 +98,7 @@ export function createSyntheticTrace(
               segments,
               ...(nextClass ? { priority: nextClass() } : {}),
               ...(nextTenant ? { tenant: nextTenant() } : {}),
+              ...(nextService ? { serviceSeconds: nextService() } : {}),
             })
           }
         }
@@ -127,6 +133,13 @@ function lengthSampler(d: LengthDist, max: number, rng: Rng): () => number {
     const x = Math.round(lognormal(rng, mean, sigma))
     return Math.min(Math.max(x, 1), max)
   }
+}
+
+function serviceSampler(d: ServiceDist | undefined, rng: Rng): (() => number) | undefined {
+  if (d === undefined) return undefined
+  if (d.kind === 'fixed') return () => d.value
+  const { mean, sigma } = d
+  return () => lognormal(rng, mean, sigma)
 }
 
 function groupSampler(p: PrefixSpec, rng: Rng): () => number {

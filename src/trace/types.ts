@@ -37,10 +37,20 @@ export interface TraceRequest {
   readonly session?: number
   /** Turn index within the session, 0 first (present with `session`). */
   readonly turn?: number
+  /**
+   * Execution time of a serverless function request (an image generation job), seconds, as the
+   * trace measured it on a warm worker. Present only in function traces (Alibaba GenTD26,
+   * synthetic `service=`): such requests run in the function simulator, not on an LLM engine.
+   */
+  readonly serviceSeconds?: number
+  /** The function the request invokes (Alibaba: the base checkpoint id), for per-function services. */
+  readonly fn?: string
+  /** LoRA adapters the request merges into the base model (0 = base model only). */
+  readonly adapters?: number
 }
 
 /** TraceFormat names the readers. */
-export type TraceFormat = 'azure' | 'mooncake' | 'burstgpt' | 'synthetic'
+export type TraceFormat = 'azure' | 'mooncake' | 'burstgpt' | 'alibaba' | 'synthetic'
 
 /** TraceSource is an opened trace: a name for reports and a stream of arrival-ordered chunks. */
 export interface TraceSource {
@@ -48,6 +58,11 @@ export interface TraceSource {
   readonly format: TraceFormat
   /** Number of requests the stream will yield, when known without reading it (synthetic). */
   readonly size?: number
+  /**
+   * 'function' when every request carries `serviceSeconds` (a serverless function trace, run by
+   * the function simulator); absent for LLM request traces.
+   */
+  readonly workload?: 'function'
   /** chunks yields requests in arrival order, a few thousand at a time (streaming, bounded memory). */
   chunks(): AsyncIterable<TraceRequest[]>
 }
