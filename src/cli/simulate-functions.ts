@@ -10,6 +10,7 @@ import type { Command } from 'commander'
 import { getGpu } from '../catalog/index.js'
 import { DEFAULT_CHOICE, type PolicyChoice } from '../policy/choice.js'
 import { createScaler, scalerLabel } from '../policy/scaler/registry.js'
+import { writeFunctionReport } from '../report/function-report.js'
 import { createProgress } from '../report/progress.js'
 import {
   DEFAULT_ACTIVATOR_CAPACITY,
@@ -29,6 +30,7 @@ import { formatFunctionFooter, formatFunctionTable } from '../sim/functions/tabl
 import { type OpenOptions, openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
+import { VERSION } from './version.js'
 
 /** FunctionFlags are the raw flag values the function branch reads (commander's camelCase). */
 export interface FunctionFlags {
@@ -65,6 +67,8 @@ export interface FunctionRunContext {
   readonly seed: number
   /** Shorthand fleet flags typed on the command line (`--gpu`, `--instances`, ...). */
   readonly shorthand: ReadonlyArray<string>
+  /** The command line after `flotilla`, shown in a report. */
+  readonly argv?: ReadonlyArray<string>
 }
 
 /**
@@ -128,7 +132,6 @@ export async function runFunctionSimulate(
   if (f.priorityShare !== undefined) {
     throw new UsageError('--priority-share applies to LLM traces, not to a function trace')
   }
-  if (f.report !== undefined) throw new UsageError('function reports are not available yet')
   for (const c of ctx.choices) {
     if (c.router !== DEFAULT_CHOICE.router || c.admission !== 'fcfs' || c.kv !== 'lru') {
       throw new UsageError(
@@ -170,11 +173,19 @@ export async function runFunctionSimulate(
     process.stdout.write(`${formatFunctionTable(summaries, { color })}\n`)
     process.stdout.write(`${formatFunctionFooter(summaries)}\n`)
   }
+  if (f.report !== undefined) {
+    const path = await writeFunctionReport(f.report, runs, {
+      title: `Flotilla simulation: ${summaries[0]?.trace ?? ''}`,
+      generatedBy: `flotilla ${VERSION}`,
+      command: ['flotilla', ...(ctx.argv ?? [])].join(' '),
+    })
+    process.stderr.write(`report: ${path}\n`)
+  }
   return 0
 }
 
 /** TOKEN_SCALERS scale on output tokens/s (ScaleSample.outputTokens, always 0 for functions). */
-const TOKEN_SCALERS: ReadonlyArray<string> = ['heteroscale']
+export const TOKEN_SCALERS: ReadonlyArray<string> = ['heteroscale']
 
 /** functionScaler turns a scaler spec into a per-service factory; undefined for 'none'. */
 function functionScaler(spec: string | undefined): FunctionScaler | undefined {
@@ -188,8 +199,11 @@ function functionScaler(spec: string | undefined): FunctionScaler | undefined {
   return { label: scalerLabel(spec), create: () => createScaler(spec) }
 }
 
-/** functionOptions reads the flags into simulator options; bad values name their flag. */
-function functionOptions(f: FunctionFlags, ctx: FunctionRunContext): FunctionSimOptions {
+/**
+ * functionOptions reads the flags into simulator options (simulate and sweep); bad values name
+ * their flag.
+ */
+export function functionOptions(f: FunctionFlags, ctx: FunctionRunContext): FunctionSimOptions {
   const gpuGiven = ctx.shorthand.includes('--gpu')
   const gpu = getGpu(gpuGiven ? f.gpu : DEFAULT_FUNCTION_GPU, '--gpu')
   const instances = parsePositiveInt('--instances', f.instances)

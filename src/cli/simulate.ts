@@ -85,7 +85,7 @@ async function runSimulate(
     ...(requests !== undefined ? { requests } : {}),
   }
   if ((await openTrace(f.trace, fnOpen)).workload === 'function') {
-    const ctx = { choices, compare: Boolean(f.compare), open: fnOpen, seed, shorthand }
+    const ctx = { choices, compare: Boolean(f.compare), open: fnOpen, seed, shorthand, argv }
     return runFunctionSimulate(f, ctx)
   }
   const { plans, slo, spec } = await resolveFleet(f, shorthand)

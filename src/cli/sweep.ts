@@ -27,6 +27,8 @@ import { BUNDLED_TRACE_NAMES } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
+import { addFunctionOptions } from './simulate-functions.js'
+import { runScalingStudy, type StudyFlags } from './sweep-scaling.js'
 import { VERSION } from './version.js'
 
 /** DEFAULT_TRACES: a short-prompt chat trace and a long-prompt, prefix-sharing one. */
@@ -41,8 +43,9 @@ const DEFAULT_RATE_SCALES = '0.5,1,2,4,8,16,32'
 /** DEFAULT_REQUESTS caps each run so the default sweep takes about a minute on two cores. */
 const DEFAULT_REQUESTS = '1500'
 
-interface SweepFlags extends FleetFlags {
+interface SweepFlags extends FleetFlags, Omit<StudyFlags, 'scalers'> {
   traces: string
+  scalers?: string
   policies?: string
   router: string
   admission: string
@@ -250,17 +253,35 @@ export function sweepCommand(done: (run: () => Promise<number>) => void): Comman
     .option('--requests <n>', 'replay the first n requests of each trace per run', DEFAULT_REQUESTS)
     .option('--workers <n>', 'worker threads (default: available cores, at most one per run)')
     .option(
+      '--scalers <a,b,...>',
+      'scaling study instead of a load sweep: each scaler (kpa, hpa, predictive, q-learning, ' +
+        'heteroscale; options after colons) across its knob on one trace (default alibaba); ' +
+        'prints GPU-hours against SLO attainment and the saving over KPA at equal attainment',
+    )
+    .option(
       '--attainment-target <f>',
       'share of requests within SLO that counts as meeting it, for capacity and ranking',
       '0.9',
     )
-  return addFleetOptions(cmd)
+  return addFunctionOptions(addFleetOptions(cmd))
     .option('--json', 'print { sweep, runs, leaderboard } as JSON')
     .option('--report <dir>', 'write a self-contained HTML report to dir/index.html')
     .option('--quiet', 'no progress bar')
     .action(function sweepAction(this: Command) {
       const flags = this.opts<SweepFlags>()
       const shorthand = shorthandGiven(this)
+      const typed = (name: string): boolean => this.getOptionValueSource(name) === 'cli'
+      if (flags.scalers !== undefined) {
+        const scalers = flags.scalers
+        const given = {
+          ...(typed('traces') ? { traces: parseTraces(flags.traces) } : {}),
+          rateScales: typed('rateScales'),
+          requests: typed('requests'),
+          shorthand,
+        }
+        done(() => runScalingStudy({ ...flags, scalers }, given, process.argv.slice(2)))
+        return
+      }
       done(() => runSweep(flags, shorthand, process.argv.slice(2)))
     })
 }

@@ -8,6 +8,7 @@ import { bestRows, summaryColumns } from './columns.js'
 import { escapeHtml } from './escape.js'
 import { renderPage, section } from './page.js'
 import { describeRuns } from './run-context.js'
+import { coldStartChart, replicaCharts, type ScaledRun } from './scaling-charts.js'
 import { seriesStyle } from './svg/palette.js'
 import { formatRunFooter } from './table.js'
 
@@ -59,6 +60,15 @@ export function renderHtmlReport(runs: ReadonlyArray<RunDetail>, meta: ReportMet
       ),
       section('SLO attainment', `<div class="grid cols-1">${sloChart(runs, ctx.slo)}</div>`),
     )
+    const scaled = scaledRuns(runs)
+    if (scaled.length > 0) {
+      sections.push(
+        section(
+          'Autoscaling',
+          `<p class="note">Provisioned replicas are billed from the moment they are asked for until they stop: starting, ready and draining ones alike.</p><div class="grid cols-2">${replicaCharts(scaled, 'replicas').join('')}${coldStartChart(scaled, 'coldstarts')}</div>`,
+        ),
+      )
+    }
   }
 
   return renderPage({
@@ -67,6 +77,17 @@ export function renderHtmlReport(runs: ReadonlyArray<RunDetail>, meta: ReportMet
     meta: metaRows,
     sections,
     footer: formatRunFooter(summaries),
+  })
+}
+
+/** scaledRuns picks the autoscaled runs, each ending where its timeline ends. */
+function scaledRuns(runs: ReadonlyArray<RunDetail>): ScaledRun[] {
+  return runs.flatMap((r) => {
+    if (!r.scaling) return []
+    const t = r.timeline.t
+    const step = Number.isFinite(r.timeline.step_s) ? r.timeline.step_s : 0
+    const end = Math.max((t[t.length - 1] ?? 0) + step, r.scaling.t[r.scaling.t.length - 1] ?? 0)
+    return [{ label: r.summary.policy, series: r.scaling, end }]
   })
 }
 

@@ -77,7 +77,7 @@ export function stepPoints(
 /** tradeoffChart draws each scaler's GPU-hours against SLO attainment across its knob. */
 export function tradeoffChart(
   board: ScalingBoard,
-  opts: { readonly id: string; readonly title: string; readonly sloText: string },
+  opts: { readonly id: string; readonly title: string },
 ): string {
   const series: LineSeries[] = board.curves.map((c, i) => ({
     name: `${c.scaler} (${c.knob})`,
@@ -90,7 +90,7 @@ export function tradeoffChart(
   return renderLineChart({
     id: opts.id,
     title: opts.title,
-    subtitle: `Each point is one knob value (mean over seeds): up and left is better. ${opts.sloText}${base ? `; dashed: ${base.scaler} at its defaults (${formatPercent(base.point.attainment)})` : ''}`,
+    subtitle: `One point per knob value; up and left is better${base ? `. Dashed: ${base.scaler} at its defaults` : ''}`,
     xLabel: 'GPU-hours billed',
     yLabel: 'requests within SLO (%)',
     series,
@@ -101,7 +101,7 @@ export function tradeoffChart(
     hoverMode: 'point',
     yTickFormat: (v) => `${Math.round(v * 100)}`,
     hoverX: (x) => `${trimNumber(x)} GPU-h`,
-    hoverY: (y) => formatPercent(y),
+    hoverY: (y) => `${formatPercent(y)}%`,
     ...(base ? { yRefs: [{ value: base.point.attainment, label: '' }] } : {}),
     ...(base ? { xRefs: [{ value: base.point.gpu_hours, label: '' }] } : {}),
     emptyText: 'no runs',
@@ -159,6 +159,8 @@ export function coldStartChart(runs: ReadonlyArray<ScaledRun>, id: string): stri
       points: values.map((v, j) => [v, j / Math.max(1, values.length - 1)] as const),
     }
   })
+  // From zero, so identical cold starts (one configured duration) still draw a visible step.
+  const longest = Math.max(0, ...runs.flatMap((r) => r.series.cold_start_s))
   return renderLineChart({
     id,
     title: 'Cold-start durations',
@@ -169,10 +171,11 @@ export function coldStartChart(runs: ReadonlyArray<ScaledRun>, id: string): stri
     width: 640,
     height: 300,
     xScale: 'linear',
+    ...(longest > 0 ? { xDomain: [0, longest * 1.15] as const } : {}),
     yDomain: [0, 1],
     hoverMode: 'point',
     hoverX: (x) => formatSeconds(x),
-    hoverY: (y) => formatPercent(y),
+    hoverY: (y) => `${formatPercent(y)}%`,
     emptyText: 'no cold starts',
   })
 }

@@ -52,7 +52,7 @@ export function renderScalingReport(r: ScalingReport): string {
       'Scalers at equal service',
       `<div class="table-wrap">${comparisonTable(r)}</div><p class="note">${e(
         base
-          ? `GPU-hours at ${base.scaler}'s attainment with its defaults (${formatPercent(base.point.attainment)}) are read off each scaler's cheapest frontier across its knob, linearly between measured points; a saving is relative to ${base.scaler}'s ${trimNumber(base.point.gpu_hours)} GPU-hours. "not reached": no knob value of that scaler attained it.`
+          ? `GPU-hours at ${base.scaler}'s attainment with its defaults (${formatPercent(base.point.attainment)}%) are read off each scaler's cheapest frontier across its knob, linearly between measured points; a saving is relative to ${base.scaler}'s ${trimNumber(base.point.gpu_hours)} GPU-hours. "not reached": no knob value of that scaler attained it.`
           : 'No scaler ran at its default knob, so there is no baseline to compare at.',
       )}</p>`,
     ),
@@ -60,8 +60,7 @@ export function renderScalingReport(r: ScalingReport): string {
       'GPU-hours against SLO attainment',
       `<div class="grid cols-1">${tradeoffChart(r.board, {
         id: 'tradeoff',
-        title: `Trade-off — ${r.trace}`,
-        sloText: `SLO: ${r.sloText}`,
+        title: `Trade-off — ${r.trace} (SLO: ${r.sloText})`,
       })}</div>`,
     ),
     section(
@@ -102,14 +101,14 @@ function comparisonTable(r: ScalingReport): string {
       c.scaler,
       d ? `${c.knob}=${trimNumber(d.value)}` : c.knob,
       d ? trimNumber(d.gpu_hours) : '—',
-      d ? formatPercent(d.attainment) : '—',
+      d ? `${formatPercent(d.attainment)}%` : '—',
       d ? formatInt(d.cold_starts) : '—',
       d ? trimNumber(d.replicas_mean) : '—',
       d ? formatSeconds(d.latency_p99_s) : '—',
       cmp?.gpu_hours_at_baseline == null ? 'not reached' : trimNumber(cmp.gpu_hours_at_baseline),
-      cmp?.saving == null ? '—' : formatPercent(cmp.saving),
+      cmp?.saving == null ? '—' : `${formatPercent(cmp.saving)}%`,
       cmp
-        ? `${formatPercent(cmp.best_attainment)} (${trimNumber(cmp.best_attainment_gpu_hours)})`
+        ? `${formatPercent(cmp.best_attainment)}% (${trimNumber(cmp.best_attainment_gpu_hours)})`
         : '—',
     ]
     const best =
@@ -125,7 +124,7 @@ function knobTable(r: ScalingReport): string {
   const rows = r.board.curves.flatMap((c) =>
     c.points.map(
       (p) =>
-        `<tr><td class="left">${escapeHtml(c.scaler)}</td><td class="left">${escapeHtml(`${c.knob}=${trimNumber(p.value)}${p.is_default ? ' (default)' : ''}`)}</td><td>${escapeHtml(trimNumber(p.gpu_hours))}</td><td>${escapeHtml(formatPercent(p.attainment))}</td><td>${escapeHtml(formatInt(p.cold_starts))}</td></tr>`,
+        `<tr><td class="left">${escapeHtml(c.scaler)}</td><td class="left">${escapeHtml(`${c.knob}=${trimNumber(p.value)}${p.is_default ? ' (default)' : ''}`)}</td><td>${escapeHtml(trimNumber(p.gpu_hours))}</td><td>${escapeHtml(`${formatPercent(p.attainment)}%`)}</td><td>${escapeHtml(formatInt(p.cold_starts))}</td></tr>`,
     ),
   )
   return `<div class="table-wrap"><table class="summary"><thead><tr><th class="left">scaler</th><th class="left">knob</th><th>GPU-h</th><th>within SLO</th><th>cold starts</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`

@@ -5,6 +5,7 @@
 import type { PolicyChoice } from '../policy/choice.js'
 import type { FleetSpec } from '../sim/fleet.js'
 import type { Slo } from '../sim/metrics.js'
+import type { StudySetup } from './scaling-study.js'
 
 /** SweepJob is one simulation run, as structured-cloneable data. */
 export interface SweepJob {
@@ -26,6 +27,8 @@ export interface SweepSetup {
   /** Where the fleet came from, for errors (the file, or the shorthand flags). */
   readonly fleetWhere: string
   readonly slo: Slo
+  /** A scaling study's shared options (see scaling-study.ts); absent for a load sweep. */
+  readonly study?: StudySetup
 }
 
 /** GridAxes are the sweep's dimensions, each already validated. */

@@ -8,14 +8,21 @@ import type { RunSummary } from '../sim/result.js'
 import { UsageError } from '../util/errors.js'
 import type { SweepJob, SweepSetup } from './grid.js'
 
-/** WorkerReply is a worker's answer to one job. */
-export type WorkerReply =
-  | { readonly index: number; readonly summary: RunSummary; readonly error?: undefined }
+/** WorkerReply is a worker's answer to one job: a load-sweep summary or a scaling-study result. */
+export type WorkerReply<R = RunSummary> =
+  | { readonly index: number; readonly summary: R; readonly error?: undefined }
   | {
       readonly index: number
       readonly summary?: undefined
       readonly error: { readonly message: string; readonly usage: boolean; readonly code?: string }
     }
+
+/** PoolJob is what the pool needs of a job: its grid index, and words for an error message. */
+export interface PoolJob {
+  readonly index: number
+  readonly trace: string
+  readonly seed: number
+}
 
 /** PoolOptions configure `runPool`. */
 export interface PoolOptions {
@@ -32,18 +39,22 @@ export interface PoolOptions {
  * first failure terminates the pool; a UsageError raised in a worker (a malformed trace row) is
  * rethrown as one, so the CLI still exits 2.
  */
-export function runPool(jobs: ReadonlyArray<SweepJob>, opts: PoolOptions): Promise<RunSummary[]> {
+export function runPool<J extends PoolJob = SweepJob, R = RunSummary>(
+  jobs: ReadonlyArray<J>,
+  opts: PoolOptions,
+  describe: (job: J) => string = describeJob,
+): Promise<R[]> {
   const total = jobs.length
   if (total === 0) return Promise.resolve([])
   const entry = opts.entry ?? new URL('./worker.js', import.meta.url)
   const count = Math.max(1, Math.min(opts.workers, total))
-  const results: Array<RunSummary | undefined> = new Array(total)
+  const results: Array<R | undefined> = new Array(total)
   let next = 0
   let done = 0
   let settled = false
   const workers: Worker[] = []
 
-  return new Promise<RunSummary[]>((resolve, reject) => {
+  return new Promise<R[]>((resolve, reject) => {
     const stop = (): void => {
       settled = true
       for (const w of workers) void w.terminate()
@@ -60,11 +71,11 @@ export function runPool(jobs: ReadonlyArray<SweepJob>, opts: PoolOptions): Promi
     for (let i = 0; i < count; i++) {
       const w = new Worker(entry, { workerData: opts.setup })
       workers.push(w)
-      w.on('message', function onReply(reply: WorkerReply): void {
+      w.on('message', function onReply(reply: WorkerReply<R>): void {
         if (settled) return
         if (reply.error !== undefined) {
           const job = jobs[reply.index]
-          const what = job ? `${job.trace} ${job.policy} ×${job.rateScale} seed ${job.seed}` : ''
+          const what = job ? describe(job) : ''
           fail(
             reply.error.usage
               ? new UsageError(reply.error.message, reply.error.code)
@@ -77,7 +88,7 @@ export function runPool(jobs: ReadonlyArray<SweepJob>, opts: PoolOptions): Promi
         opts.onDone?.(done, total)
         if (done === total) {
           stop()
-          resolve(results as RunSummary[])
+          resolve(results as R[])
         } else {
           feed(w)
         }
@@ -89,4 +100,10 @@ export function runPool(jobs: ReadonlyArray<SweepJob>, opts: PoolOptions): Promi
       feed(w)
     }
   })
+}
+
+/** describeJob names a load-sweep job in an error message. */
+function describeJob(job: PoolJob): string {
+  const j = job as Partial<SweepJob> & PoolJob
+  return `${j.trace} ${j.policy ?? ''} ×${j.rateScale ?? 1} seed ${j.seed}`
 }

@@ -4,6 +4,9 @@
  * table with --compare over scalers, and usage errors naming the flag.
  */
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -90,7 +93,33 @@ describe('flotilla simulate on a function trace', () => {
     expectUsageError(sim('--function-gb', '-1'), '--function-gb')
     expectUsageError(sim('--scaler', 'kpa:util=2'), 'util')
     expectUsageError(sim('--scaler', 'heteroscale'), 'decode tokens/s')
-    expectUsageError(sim('--report', 'out'), 'function reports are not available yet')
     expectUsageError(sim('--compare', 'round-robin,random'), 'compare scalers')
+  })
+
+  it('writes a report with latency, load, replicas over time and cold starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-fn-report-'))
+    try {
+      const r = flotilla(
+        'simulate',
+        '--trace',
+        'synthetic:n=300,rate=2,service=3',
+        '--compare',
+        'scaler=kpa,scaler=none',
+        '--report',
+        dir,
+        '--quiet',
+      )
+      expect(r.code, r.stderr).toBe(0)
+      const html = readFileSync(join(dir, 'index.html'), 'utf8')
+      expect(html.startsWith('<!doctype html>')).toBe(true)
+      for (const title of ['Wait before start', 'Arrival rate', 'Cold-start durations']) {
+        expect(html).toContain(title)
+      }
+      // Only the autoscaled run has a replica chart; the fixed fleet has none.
+      expect(html).toContain('Replicas over time — kpa')
+      expect(html).not.toContain('Replicas over time — fixed')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -139,15 +139,18 @@ export const scalerNames = Object.keys(scalerPolicies) as ScalerName[]
  * SCALER_KNOBS name, for each scaler, the option its GPU-hours/SLO trade-off curve varies and the
  * values a scaling sweep tries. The default value is always among them.
  */
-export const SCALER_KNOBS: Record<ScalerName, { readonly key: string; readonly grid: number[] }> = {
+export const SCALER_KNOBS: Record<
+  ScalerName,
+  { readonly key: string; readonly grid: number[]; readonly default: number }
+> = {
   // Target utilisation: lower buys headroom (replicas) for latency.
-  kpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
-  hpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
-  predictive: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+  kpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0], default: 0.7 },
+  hpa: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0], default: 0.7 },
+  predictive: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0], default: 0.7 },
   // The weight of an SLO miss in the reward: 0 maximises goodput per replica, more buys SLO.
-  'q-learning': { key: 'miss', grid: [0, 0.5, 1, 2, 4] },
+  'q-learning': { key: 'miss', grid: [0, 0.5, 1, 2, 4], default: 0 },
   // The fraction of a decode replica's nominal token rate to load it to (tps= sets it absolutely).
-  heteroscale: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0] },
+  heteroscale: { key: 'util', grid: [0.3, 0.5, 0.7, 0.9, 1.0], default: 0.7 },
 }
 
 /** isScalerName says whether `name` is a registered scaler. */

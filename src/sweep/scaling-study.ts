@@ -1,0 +1,180 @@
+/**
+ * @module The scaling study's jobs: every scaler at every value of its knob (SCALER_KNOBS) and
+ * seed, on one trace — a function trace through the function simulator, an LLM trace through the
+ * fleet simulator — each reduced to a `ScalingRun`, plus the series of each scaler's default run
+ * for the report. Jobs are plain data, so they run on the sweep's worker threads.
+ */
+import { DEFAULT_CHOICE, type PolicyChoice, resolveChoice } from '../policy/choice.js'
+import { createScaler, SCALER_KNOBS, type ScalerName } from '../policy/scaler/registry.js'
+import { planFleet } from '../sim/fleet.js'
+import type { FunctionSimOptions } from '../sim/functions/simulate.js'
+import { simulateFunctions } from '../sim/functions/simulate.js'
+import type { ScalingSeries } from '../sim/result.js'
+import { simulate } from '../sim/simulator.js'
+import { openTrace } from '../trace/open.js'
+import { UsageError } from '../util/errors.js'
+import type { SweepSetup } from './grid.js'
+import type { ScalingRun } from './scaling-board.js'
+
+/** ScalingJob is one run of the study, as structured-cloneable data. */
+export interface ScalingJob {
+  readonly kind: 'scaling'
+  readonly index: number
+  readonly trace: string
+  /** The registered scaler, the knob it varies and the value here. */
+  readonly scaler: string
+  readonly knob: string
+  readonly value: number
+  readonly isDefault: boolean
+  /** The full spec run, e.g. "kpa:window=60:util=0.5". */
+  readonly spec: string
+  readonly seed: number
+  readonly rateScale: number
+  /** Replay only the first n requests; undefined: the whole trace. */
+  readonly requests?: number
+  /** Return the replica series (each scaler's default run, for the report). */
+  readonly keepSeries: boolean
+}
+
+/** ScalingResult is a job's answer. */
+export interface ScalingResult {
+  readonly run: ScalingRun
+  readonly series?: ScalingSeries
+  /** The run's last event, seconds (where its step lines end). */
+  readonly end: number
+  /** The deployment in words (the summary's `fleet`). */
+  readonly fleet: string
+}
+
+/**
+ * StudySetup is what the study's runs share beyond the fleet: function-simulator options for a
+ * function trace (absent for an LLM trace) and the base policies of an LLM fleet.
+ */
+export interface StudySetup {
+  readonly functions?: Omit<FunctionSimOptions, 'seed' | 'scaler' | 'onProgress'>
+  readonly choice: PolicyChoice
+}
+
+/**
+ * studyJobs expands scaler items into jobs: a bare name runs its knob's grid; an item with options
+ * keeps them and varies the knob unless the item sets the knob itself (then that value only).
+ */
+export function studyJobs(
+  trace: string,
+  items: ReadonlyArray<string>,
+  seeds: ReadonlyArray<number>,
+  rateScale: number,
+  requests: number | undefined,
+): ScalingJob[] {
+  const jobs: ScalingJob[] = []
+  for (const item of items) {
+    const [name = '', ...opts] = item.split(':')
+    createScaler(item) // validates the name and options before any worker starts
+    const knob = SCALER_KNOBS[name as ScalerName]
+    const fixed = opts.find((o) => o.split('=')[0] === knob.key)
+    const values = fixed !== undefined ? [Number(fixed.split('=')[1])] : knob.grid
+    const rest = opts.filter((o) => o !== fixed)
+    for (const value of values) {
+      const spec = [name, ...rest, `${knob.key}=${value}`].join(':')
+      createScaler(spec)
+      for (const [s, seed] of seeds.entries()) {
+        jobs.push({
+          kind: 'scaling',
+          index: jobs.length,
+          trace,
+          scaler: name,
+          knob: knob.key,
+          value,
+          isDefault: value === knob.default && rest.length === 0,
+          spec,
+          seed,
+          rateScale,
+          ...(requests !== undefined ? { requests } : {}),
+          keepSeries: value === knob.default && s === 0,
+        })
+      }
+    }
+  }
+  const names = items.map((i) => i.split(':')[0])
+  const twice = names.find((n, i) => names.indexOf(n) !== i)
+  if (twice !== undefined) throw new UsageError(`--scalers: '${twice}' is listed twice`)
+  return jobs
+}
+
+/** runScalingJob runs one job and reduces it to a ScalingRun (and its series when asked). */
+export async function runScalingJob(setup: SweepSetup, job: ScalingJob): Promise<ScalingResult> {
+  const study = setup.study ?? { choice: DEFAULT_CHOICE }
+  const source = await openTrace(job.trace, {
+    rateScale: job.rateScale,
+    seed: job.seed,
+    ...(job.requests !== undefined ? { requests: job.requests } : {}),
+  })
+  const base = {
+    scaler: job.scaler,
+    spec: job.spec,
+    knob: job.knob,
+    value: job.value,
+    is_default: job.isDefault,
+    seed: job.seed,
+  }
+  if (study.functions) {
+    const d = await simulateFunctions(source, {
+      ...study.functions,
+      seed: job.seed,
+      scaler: { label: job.spec, create: () => createScaler(job.spec) },
+    })
+    const s = d.summary
+    return {
+      run: {
+        ...base,
+        requests: s.requests,
+        completed: s.completed,
+        rejected: s.rejected,
+        gpu_hours: s.gpu_hours,
+        cost_usd: s.cost_usd,
+        attainment: s.slo.attainment,
+        cold_starts: s.scaling?.cold_starts ?? 0,
+        replicas_mean: s.scaling?.replicas_mean ?? 0,
+        replicas_max: s.scaling?.replicas_max ?? 0,
+        latency_p99_s: s.wait_s.p99,
+        sim_wall_s: s.sim_wall_s,
+      },
+      ...(job.keepSeries && d.scaling ? { series: d.scaling } : {}),
+      end: seriesEnd(d.timeline.t, d.timeline.step_s, s.makespan_s),
+      fleet: s.fleet,
+    }
+  }
+  const plans = planFleet(setup.fleet, setup.fleetWhere)
+  const d = await simulate(plans, source, {
+    seed: job.seed,
+    slo: setup.slo,
+    ...resolveChoice({ ...study.choice, scaler: job.spec }),
+    ...(setup.fleet.kvTransfer ? { kvTransfer: setup.fleet.kvTransfer } : {}),
+  })
+  const s = d.summary
+  return {
+    run: {
+      ...base,
+      requests: s.requests,
+      completed: s.completed,
+      rejected: s.rejected,
+      gpu_hours: s.gpu_hours,
+      cost_usd: s.cost_usd,
+      attainment: s.slo.attainment,
+      cold_starts: s.scaling?.cold_starts ?? 0,
+      replicas_mean: s.scaling?.replicas_mean ?? 0,
+      replicas_max: s.scaling?.replicas_max ?? 0,
+      latency_p99_s: s.ttft_s.p99,
+      sim_wall_s: s.sim_wall_s,
+    },
+    ...(job.keepSeries && d.scaling ? { series: d.scaling } : {}),
+    end: seriesEnd(d.timeline.t, d.timeline.step_s, s.makespan_s),
+    fleet: s.fleet,
+  }
+}
+
+function seriesEnd(t: ReadonlyArray<number>, step: number, makespan: number): number {
+  const last = t[t.length - 1]
+  if (last === undefined) return makespan
+  return Math.max(makespan, last + (Number.isFinite(step) ? step : 0))
+}
