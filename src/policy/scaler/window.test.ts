@@ -4,7 +4,7 @@ import { BucketWindow, MaxWindow } from './window.js'
 
 describe('BucketWindow', () => {
   it('averages over the time seen until the window is full, then over the window', () => {
-    const w = new BucketWindow(6)
+    const w = new BucketWindow(3)
     expect(w.isEmpty(0)).toBe(true)
     expect(w.average(0)).toBe(0)
     w.record(1, 6)
@@ -76,5 +76,25 @@ describe('MaxWindow', () => {
     let max = 0
     for (let t = 0; t < 100_000; t += 2) max = m.record(t, (t * 7919) % 13)
     expect(max).toBe(12)
+  })
+})
+
+describe('BucketWindow rounding', () => {
+  it('averages exactly zero after the fractional values leave the window', () => {
+    // Mean concurrencies like these do not sum exactly in binary; a plain running total keeps a
+    // residue (≈1e-16) after subtracting them, and ceil(residue / target) is a replica forever.
+    const w = new BucketWindow(3)
+    const values = [0.1, 0.2, 0.3]
+    for (let t = 0; t < values.length; t++) w.record(t, values[t]!)
+    let naive = 0
+    for (const v of values) naive += v
+    for (const v of values) naive -= v
+    expect(naive).not.toBe(0) // the residue this guards against is real
+    for (let t = values.length; t < 6; t++) w.record(t, 0)
+    expect(w.average(5)).toBe(0)
+    // Six decimals survive, rounded down.
+    const v = new BucketWindow(2)
+    v.record(0, 1 / 3)
+    expect(v.average(0)).toBe(0.333333)
   })
 })

@@ -83,11 +83,11 @@ export class BucketWindow {
     const n = this.#buckets.length
     const seen = this.#last - this.#first + 1
     const gap = bucketOf(now, this.#granularity) - this.#last
-    if (gap <= 0) return this.#total / Math.min(seen, n)
+    if (gap <= 0) return roundDown(this.#total / Math.min(seen, n))
     if (gap >= n) return 0
     let total = this.#total
     for (let i = this.#last + 1; i <= this.#last + gap; i++) total -= this.#buckets[slot(i, n)]!
-    return total / Math.min(seen, n - gap)
+    return roundDown(total / Math.min(seen, n - gap))
   }
 
   #add(idx: number, value: number): void {
@@ -101,6 +101,16 @@ export class BucketWindow {
     this.#total -= this.#buckets[s]!
     this.#buckets[s] = 0
   }
+}
+
+/**
+ * roundDown keeps 6 decimals, rounding down, as Knative's bucketing.go does (`roundToNDigits`
+ * with precision 6) for the same reason: a running total that adds and later subtracts the same
+ * fractional values can leave 3e-16 behind after an idle window, and ceil(3e-16 / target) is one
+ * replica that would never scale to zero.
+ */
+function roundDown(x: number): number {
+  return Math.max(0, Math.floor(x * 1e6) / 1e6)
 }
 
 /** slot is a bucket index's place in the ring (non-negative for negative indices too). */
