@@ -4,7 +4,13 @@
  * heavier than the other, each with its own shared system prompt), shows a table per backend
  * (in flight, completed, TTFT p50 at the gateway, scraped KV usage) refreshed twice a second on
  * stderr when it is a terminal, prints the final table on stdout, and shuts everything down.
+ *
+ * With `--autoscale` it starts no emulator: the gateway's process actuator starts `flotilla
+ * emulate` replicas as the KPA asks (Knative's algorithm with a demo-sized 10 s window), the
+ * first requests wait at zero replicas, and the table gains rows as replicas come up; after the
+ * burst it keeps watching until the pool is back at zero (at most `--linger` seconds).
  */
+import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { type Emulator, startEmulator } from '../emulator/emulator.js'
 import { parseGatewayConfig } from '../gateway/config.js'
@@ -21,6 +27,10 @@ export interface DemoOptions {
   /** The emulators' --time-scale. */
   readonly timeScale: number
   readonly seed: number
+  /** Start from zero emulators and let the gateway's autoscaler start them. */
+  readonly autoscale?: boolean
+  /** With autoscale: seconds to keep watching after the burst for the scale back to zero. */
+  readonly linger?: number
 }
 
 /** DemoStreams are where the demo writes: the final table (stdout) and the live one (stderr). */
@@ -35,6 +45,9 @@ export interface DemoResult {
   readonly ok: number
   readonly failed: number
   readonly rows: ReadonlyArray<BackendRow>
+  /** With autoscale: the most replicas ready at once, and the replicas still up at the end. */
+  readonly peakReplicas?: number
+  readonly finalReplicas?: number
 }
 
 const MODEL = 'llama-3.1-8b'
@@ -48,13 +61,34 @@ const TENANTS = [
   { name: 'team-b', key: 'sk-team-b', share: 1 / 3, system: 'You review pull requests tersely. ' },
 ] as const
 
-/** config is the demo gateway: three backends, the weighted router, two tenants. */
-function config(emulators: ReadonlyArray<Emulator>): string {
+/** MAX_REPLICAS bounds the autoscaled demo pool. */
+const MAX_REPLICAS = 3
+
+/**
+ * autoscaleBlock is the demo pool's `autoscale:`: the KPA with a 10 s stable window and a 2 s
+ * grace instead of Knative's 60 s and 30 s, so a 10 s burst shows both directions in a minute;
+ * each replica should carry 4 streams (target 4 × 0.7 = 2.8).
+ */
+function autoscaleBlock(o: DemoOptions): string {
+  const bin = fileURLToPath(new URL('../../bin/flotilla.js', import.meta.url))
+  const command = [process.execPath, bin, 'emulate', '--model', MODEL, '--gpu', 'h100-80g']
+  command.push('--time-scale', String(o.timeScale), '--seed', String(o.seed))
+  return `
+    autoscale:
+      scaler: kpa:window=10:grace=2:tick=1
+      max: ${MAX_REPLICAS}
+      container_concurrency: 4
+      actuator:
+        process: { command: ${JSON.stringify(command)}, port_base: 0, stop_timeout_s: 5 }`
+}
+
+/** config is the demo gateway: three backends (or autoscaled ones), the weighted router, two tenants. */
+function config(emulators: ReadonlyArray<Emulator>, o: DemoOptions): string {
   return `listen: { host: 127.0.0.1, port: 0 }
 router: { weighted: { prefix: 2, queue: 2, kv: 1 } }
 pools:
   - model: ${MODEL}
-    backends: [${emulators.map((e) => e.url).join(', ')}]
+    backends: [${emulators.map((e) => e.url).join(', ')}]${o.autoscale ? autoscaleBlock(o) : ''}
 tenants:
 ${TENANTS.map((t) => `  - { name: ${t.name}, api_keys: [${t.key}], max_concurrency: 64 }`).join('\n')}
 `
@@ -92,38 +126,58 @@ async function stream(gw: Gateway, key: string, system: string, i: number, maxTo
   }
 }
 
+/** scalingLine is the autoscaler's state in one line, over the live table. */
+function scalingLine(gw: Gateway): string {
+  const a = gw.autoscaling()[0]
+  if (!a) return ''
+  const cold =
+    a.summary.cold_starts > 0 ? `, cold start mean ${a.summary.cold_start_s.mean.toFixed(2)} s` : ''
+  return (
+    `${a.scaler}: desired ${a.desired} · ready ${a.ready} · starting ${a.pending} · ` +
+    `draining ${a.draining} · held ${a.held}${cold}`
+  )
+}
+
 /** runDemo runs the whole demo and resolves once everything it started is closed. */
 export async function runDemo(o: DemoOptions, io: DemoStreams): Promise<DemoResult> {
   const emulators: Emulator[] = []
   let gw: Gateway | undefined
-  const stats: BackendStats[] = [0, 1, 2].map(() => ({
-    completed: 0,
-    failed: 0,
-    kvPeak: undefined,
-    ttfts: [],
-  }))
+  // By backend URL: with autoscaling, replicas come and go (and a slot may serve another URL).
+  const stats = new Map<string, BackendStats>()
+  const statsOf = (url: string): BackendStats => {
+    let s = stats.get(url)
+    if (!s) {
+      s = { completed: 0, failed: 0, kvPeak: undefined, ttfts: [] }
+      stats.set(url, s)
+    }
+    return s
+  }
   let timer: NodeJS.Timeout | undefined
   let sampler: NodeJS.Timeout | undefined
   let drawn = 0
+  let peak = 0
   try {
-    for (let i = 0; i < 3; i++) {
-      emulators.push(
-        await startEmulator({
-          model: MODEL,
-          gpu: 'h100-80g',
-          port: 0,
-          timeScale: o.timeScale,
-          seed: o.seed + i,
-        }),
-      )
+    if (!o.autoscale) {
+      for (let i = 0; i < 3; i++) {
+        emulators.push(
+          await startEmulator({
+            model: MODEL,
+            gpu: 'h100-80g',
+            port: 0,
+            timeScale: o.timeScale,
+            seed: o.seed + i,
+          }),
+        )
+      }
     }
-    gw = await startGateway(parseGatewayConfig(config(emulators), 'demo'), {
+    gw = await startGateway(parseGatewayConfig(config(emulators, o), 'demo'), {
       seed: o.seed,
       log: (line) => io.live?.(`${line}\n`),
       observer: {
         onDone: (e) => {
-          const s = e.backend === undefined ? undefined : stats[e.backend]
-          if (!s) return
+          const u = e.backend === undefined ? undefined : gw?.pools[0]?.upstreams[e.backend]
+          if (!u) return
+          const s = statsOf(u.url)
           if (e.status === 200) s.completed++
           else s.failed++
           if (e.ttft !== undefined) s.ttfts.push(e.ttft)
@@ -131,38 +185,58 @@ export async function runDemo(o: DemoOptions, io: DemoStreams): Promise<DemoResu
       },
     })
     const gateway = gw
-    const rows = (): BackendRow[] =>
-      gateway.backends().map((b, i) => ({
-        name: `emulator ${i} (${b.url.replace('http://', '')})`,
-        inFlight: b.inFlight,
-        completed: stats[i]!.completed,
-        failed: stats[i]!.failed,
-        ttfts: stats[i]!.ttfts,
-        kvUsage: b.kvUsage,
-        kvPeak: stats[i]!.kvPeak,
-        ready: b.ready,
-      }))
-    // The KV peak is sampled at the scrape rate, whether or not a live table is shown.
-    sampler = setInterval(() => {
-      gateway.backends().forEach((b, i) => {
-        const s = stats[i]!
-        if (b.kvUsage !== undefined) s.kvPeak = Math.max(s.kvPeak ?? 0, b.kvUsage)
+    const names = new Map<string, string>()
+    const nameOf = (url: string): string => {
+      let n = names.get(url)
+      if (!n) {
+        n = `${o.autoscale ? 'replica' : 'emulator'} ${names.size} (${url.replace('http://', '')})`
+        names.set(url, n)
+      }
+      return n
+    }
+    const rows = (): BackendRow[] => {
+      const live = new Map(gateway.backends().map((b) => [b.url, b]))
+      const urls = [...new Set([...live.keys(), ...stats.keys()])]
+      for (const url of urls) nameOf(url)
+      urls.sort((a, b) => [...names.keys()].indexOf(a) - [...names.keys()].indexOf(b))
+      return urls.map((url) => {
+        const b = live.get(url)
+        const s = statsOf(url)
+        return {
+          name: nameOf(url),
+          inFlight: b?.inFlight ?? 0,
+          completed: s.completed,
+          failed: s.failed,
+          ttfts: s.ttfts,
+          kvUsage: b?.kvUsage,
+          kvPeak: s.kvPeak,
+          ready: b?.ready ?? false,
+        }
       })
+    }
+    // The KV peak (and the replica peak) are sampled at the scrape rate, table or not.
+    sampler = setInterval(() => {
+      for (const b of gateway.backends()) {
+        const s = statsOf(b.url)
+        if (b.kvUsage !== undefined) s.kvPeak = Math.max(s.kvPeak ?? 0, b.kvUsage)
+      }
+      peak = Math.max(peak, gateway.autoscaling()[0]?.ready ?? 0)
     }, 100)
     const live = io.live
     if (live) {
       live(
-        `flotilla demo: 3 emulators + gateway on ${gateway.url}; ${o.requests} requests over ${o.duration} s\n`,
+        `flotilla demo: ${o.autoscale ? `0 emulators (autoscaled, max ${MAX_REPLICAS})` : '3 emulators'} + gateway on ${gateway.url}; ${o.requests} requests over ${o.duration} s\n`,
       )
       timer = setInterval(() => {
-        const table = formatDemoTable(rows())
+        const head = o.autoscale ? `${scalingLine(gateway)}\n` : ''
+        const table = `${head}${formatDemoTable(rows())}`
         // Redraw in place: move up over the previous table, clear each line as it is rewritten.
         const up = drawn > 0 ? `\x1b[${drawn}A` : ''
         live(
           `${up}${table
             .split('\n')
             .map((l) => `\x1b[2K${l}`)
-            .join('\n')}\n`,
+            .join('\n')}\n\x1b[J`,
         )
         drawn = table.split('\n').length
       }, 500)
@@ -180,19 +254,40 @@ export async function runDemo(o: DemoOptions, io: DemoStreams): Promise<DemoResu
       sends.push(stream(gateway, t.key, t.system, i, 32 + Math.floor(rng() * 96)))
     }
     const results = await Promise.all(sends)
+    const wall = (performance.now() - t0) / 1000
+    if (o.autoscale) {
+      // Watch the pool idle back to zero (the KPA's window, then its grace, then the drain).
+      const end = performance.now() + (o.linger ?? 30) * 1000
+      while (performance.now() < end) {
+        const a = gateway.autoscaling()[0]!
+        if (a.replicas.length === 0 && a.desired === 0) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
     clearInterval(timer)
     clearInterval(sampler)
     timer = undefined
     const final = rows()
     if (live && drawn > 0) live(`\x1b[${drawn}A\x1b[J`)
     const ok = results.filter(Boolean).length
-    const wall = (performance.now() - t0) / 1000
+    const scaled = gateway.autoscaling()[0]
+    const scaling = scaled
+      ? `${scalingLine(gateway)}\nreplicas: 0 → ${peak} → ${scaled.ready}; ` +
+        `${scaled.summary.cold_starts} cold starts, ${scaled.summary.held} request(s) held at ` +
+        `zero, ${(scaled.gpuHours * 3600).toFixed(0)} GPU-seconds billed\n`
+      : ''
     io.out(
       `${formatDemoTable(final)}\n\n${o.requests} streaming requests from 2 tenants over ` +
         `${wall.toFixed(1)} s: ${ok} completed, ${o.requests - ok} failed ` +
-        '(TTFT measured at the gateway; KV use scraped from each emulator)\n',
+        '(TTFT measured at the gateway; KV use scraped from each emulator)\n' +
+        scaling,
     )
-    return { ok, failed: o.requests - ok, rows: final }
+    return {
+      ok,
+      failed: o.requests - ok,
+      rows: final,
+      ...(scaled ? { peakReplicas: peak, finalReplicas: scaled.replicas.length } : {}),
+    }
   } finally {
     clearInterval(timer)
     clearInterval(sampler)
@@ -206,19 +301,27 @@ interface DemoFlags {
   duration: string
   timeScale: string
   seed: string
+  autoscale?: boolean
+  linger: string
 }
 
 /** demoCommand builds the commander command; `done` receives the exit code. */
 export function demoCommand(done: (run: () => Promise<number>) => void): Command {
   return new Command('demo')
     .description(
-      'Start 3 engine emulators and the gateway in this process, send a short burst of ' +
-        'streaming requests from 2 tenants, and show per-backend load live.',
+      'Start 3 engine emulators (or, with --autoscale, none: the gateway starts them as the ' +
+        'load asks) and the gateway in this process, send a short burst of streaming requests ' +
+        'from 2 tenants, and show per-backend load live.',
     )
     .option('--requests <n>', 'requests in the burst', '60')
     .option('--duration <s>', 'seconds over which they are sent', '10')
     .option('--time-scale <x>', "the emulators' time scale (1 = real time)", '1')
     .option('--seed <n>', 'seed for the burst and the emulators', '1')
+    .option(
+      '--autoscale',
+      `start from zero emulators: the gateway's KPA starts up to ${MAX_REPLICAS} as the load asks`,
+    )
+    .option('--linger <s>', 'with --autoscale: seconds to watch the scale back to zero', '30')
     .action(function demoAction(this: Command) {
       const f = this.opts<DemoFlags>()
       done(async () => {
@@ -227,6 +330,8 @@ export function demoCommand(done: (run: () => Promise<number>) => void): Command
           duration: parsePositive('--duration', f.duration),
           timeScale: parsePositive('--time-scale', f.timeScale),
           seed: parseNonNegativeInt('--seed', f.seed),
+          autoscale: f.autoscale === true,
+          linger: parseNonNegativeInt('--linger', f.linger),
         }
         const r = await runDemo(opts, {
           out: (s) => process.stdout.write(s),

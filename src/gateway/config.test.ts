@@ -11,6 +11,19 @@ tenants:
   - { name: team-a, api_keys: [sk-team-a], tokens_per_minute: 200000, max_concurrency: 64 }
 `
 
+const AUTOSCALED = `listen: { host: 127.0.0.1, port: 8080 }
+pools:
+  - model: llama-3.1-8b
+    autoscale:
+      scaler: kpa:util=0.5
+      max: 4
+      container_concurrency: 8
+      actuator:
+        process:
+          command: [node, bin/flotilla.js, emulate, --model, llama-3.1-8b]
+          port_base: 8101
+`
+
 describe('gateway config', () => {
   it("parses DESIGN.md's minimal form and fills defaults", () => {
     const c = parseGatewayConfig(MINIMAL, 'gw.yaml')
@@ -42,6 +55,89 @@ describe('gateway config', () => {
       'gw.yaml',
     )
     expect(c.router).toEqual({ weighted: { prefix: 2, queue: 2, kv: 1 } })
+  })
+
+  it('accepts an autoscaled pool without backends and fills its defaults', () => {
+    const c = parseGatewayConfig(AUTOSCALED, 'gw.yaml')
+    const p = c.pools[0]!
+    expect(p.backends).toEqual([])
+    expect(p.autoscale).toEqual({
+      scaler: 'kpa:util=0.5',
+      min: 0,
+      max: 4,
+      container_concurrency: 8,
+      hold: { max_requests: 1024, timeout_s: 300 },
+      actuator: {
+        process: {
+          command: ['node', 'bin/flotilla.js', 'emulate', '--model', 'llama-3.1-8b'],
+          port_base: 8101,
+          host: '127.0.0.1',
+          health_path: '/health',
+          ready_timeout_s: 600,
+          stop_timeout_s: 10,
+        },
+      },
+    })
+    const k = parseGatewayConfig(
+      AUTOSCALED.replace(
+        /actuator:[\s\S]*$/,
+        'actuator: { kubernetes: { deployment: vllm-llama, port: 8000 } }\n',
+      ),
+      'gw.yaml',
+    )
+    expect(k.pools[0]!.autoscale!.actuator.kubernetes).toEqual({
+      namespace: 'default',
+      deployment: 'vllm-llama',
+      port: 8000,
+      scheme: 'http',
+      poll_ms: 1000,
+    })
+  })
+
+  it.each([
+    [
+      'a pool with neither backends nor autoscale',
+      'pools:\n  - model: m\n',
+      /gw.yaml:2: pools.0.backends: list at least one backend, or add an autoscale: block/,
+    ],
+    [
+      'an unknown scaler',
+      AUTOSCALED.replace('kpa:util=0.5', 'magic'),
+      /gw.yaml:5: pools.0.autoscale.scaler: unknown scaler 'magic' in 'magic' \(valid: kpa/,
+    ],
+    [
+      'a bad scaler option',
+      AUTOSCALED.replace('kpa:util=0.5', 'kpa:util=2'),
+      /gw.yaml:5: pools.0.autoscale.scaler: scaler 'kpa:util=2': util must be a fraction/,
+    ],
+    [
+      'min above max',
+      AUTOSCALED.replace('max: 4', 'max: 4\n      min: 5'),
+      /gw.yaml:7: pools.0.autoscale.min: min 5 exceeds max 4/,
+    ],
+    [
+      'two actuators',
+      AUTOSCALED.replace('actuator:', 'actuator:\n        kubernetes: { deployment: d }'),
+      /gw.yaml:9: pools.0.autoscale.actuator: name exactly one actuator: process or kubernetes \(got both\)/,
+    ],
+    [
+      'no actuator',
+      AUTOSCALED.replace(/actuator:[\s\S]*$/, 'actuator: {}\n'),
+      /gw.yaml:8: pools.0.autoscale.actuator: name exactly one actuator.*\(got none\)/,
+    ],
+    [
+      'an empty command',
+      AUTOSCALED.replace(/command: .*/, 'command: []'),
+      /gw.yaml:10: pools.0.autoscale.actuator.process.command/,
+    ],
+    [
+      'an unknown autoscale key',
+      AUTOSCALED.replace('max: 4', 'max: 4\n      speed: 11'),
+      /gw.yaml:7: pools.0.autoscale.speed/,
+    ],
+  ])('rejects %s with file, line and key', (_what, text, message) => {
+    expect(() => parseGatewayConfig(text, 'gw.yaml')).toThrow(UsageError)
+    expect(() => parseGatewayConfig(text, 'gw.yaml')).toThrow(message)
   })
 
   it.each([

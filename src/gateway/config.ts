@@ -12,6 +12,7 @@ import { isRouterName, routerNames } from '../policy/registry.js'
 import { LLMD_DEFAULTS } from '../policy/router/llm-d.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
+import { autoscaleSchema } from './autoscale/config.js'
 
 const positive = z.number().positive()
 const positiveInt = z.number().int().positive()
@@ -131,7 +132,8 @@ const backendUrl = z
 const poolSchema = z
   .object({
     model: z.string().min(1),
-    backends: z.array(backendUrl).min(1),
+    /** May be empty (or left out) when `autoscale:` provides the backends. */
+    backends: z.array(backendUrl).default([]),
     router: routerSchema.optional(),
     /** LoRA adapters served by this pool's backends: a request's `model` may name one. */
     adapters: z.array(z.string().min(1)).default([]),
@@ -141,9 +143,18 @@ const poolSchema = z
      */
     max_in_flight: positiveInt.optional(),
     perf: perfSchema.optional(),
+    /** Replicas started and stopped by a scaler (gateway/autoscale/). */
+    autoscale: autoscaleSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.backends.length === 0 && !p.autoscale) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backends'],
+        message: 'list at least one backend, or add an autoscale: block that starts them',
+      })
+    }
     if (!p.perf) return
     const id = p.perf.model ?? p.model
     const m = (models as Record<string, { heads: number } | undefined>)[id]

@@ -11,10 +11,16 @@
  * over-fills a backend between two picks. An attempt that fails before the client got anything
  * (connect error, 5xx) is retried on a backend not yet tried, up to retries.max; after that, or
  * after the client got the head, the failure is final.
+ *
+ * An autoscaled pool with no routable backend holds requests instead of answering 503, as
+ * Knative's activator does at zero: they wait in the same queue (at most hold.max_requests, else
+ * 429 with Retry-After the expected cold start left; at most hold.timeout_s, else 503) and go
+ * when a replica becomes ready. The autoscaler sees every request enter and leave the pool.
  */
 import type { Dispatcher } from 'undici'
 import type { ApiError } from '../openai/api-error.js'
 import type { Rng } from '../util/rng.js'
+import { holdFull, holdTimeout } from './autoscale/errors.js'
 import type { Clock } from './clock.js'
 import type { GatewayConfig } from './config.js'
 import {
@@ -44,6 +50,39 @@ import { estimateRequest } from './request-info.js'
 import { sendError } from './respond.js'
 import type { Tenants } from './tenants.js'
 
+/** HoldPolicy is how an autoscaled pool holds requests while no backend is routable. */
+export interface HoldPolicy {
+  readonly maxRequests: number
+  readonly timeoutS: number
+  /** Seconds a refused client should wait: the expected cold start left (≥ 1). */
+  retryAfter(): number
+}
+
+/** PoolOutcome is a finished request as the autoscaler's metrics see it. */
+export interface PoolOutcome {
+  readonly status: number
+  /** Seconds from arrival to the end (hold and queue included). */
+  readonly e2e: number
+  readonly ttft: number | undefined
+  /** Output tokens, from the body's usage or the frames streamed (0 for a failure). */
+  readonly outputTokens: number
+  /** A backend answered it (false: refused or failed at the gateway). */
+  readonly served: boolean
+}
+
+/** AutoscaleHooks let the autoscaler see a pool's requests and hold them while it has none. */
+export interface AutoscaleHooks {
+  /** The pool's hold policy; undefined for a pool that does not autoscale. */
+  hold(pool: Pool): HoldPolicy | undefined
+  /** A request entered the pool (it will leave through `left`). */
+  entered(pool: Pool, now: number): void
+  /** A held request went to a backend after `waited` seconds. */
+  released(pool: Pool, waited: number): void
+  /** A held request was refused: the hold was full, or it timed out. */
+  refused(pool: Pool, reason: 'full' | 'timeout'): void
+  left(pool: Pool, now: number, o: PoolOutcome): void
+}
+
 /** DispatchDeps are the shared parts the request path uses. */
 export interface DispatchDeps {
   readonly config: GatewayConfig
@@ -58,6 +97,7 @@ export interface DispatchDeps {
   /** Called when a failure ejects a backend (the health checker schedules its probe). */
   readonly onEjected: (pool: Pool, u: Upstream) => void
   readonly log: (line: string) => void
+  readonly autoscale?: AutoscaleHooks | undefined
 }
 
 /** Dispatch owns the pools' queues and serves parsed calls. */
@@ -67,6 +107,9 @@ export class Dispatch {
   readonly #queues = new Map<Pool, PoolQueue<Exchange>>()
   readonly #ejection: EjectionPolicy
   readonly #staleAfter: number
+  /** Queued calls that were held for want of a backend, and how many per pool. */
+  readonly #held = new WeakSet<Exchange>()
+  readonly #heldCount = new Map<Pool, number>()
   #nextId = 0
   #active = 0
   #onIdle: (() => void) | undefined
@@ -78,7 +121,10 @@ export class Dispatch {
       for (const a of pool.adapters) {
         if (!this.#byModel.has(a)) this.#byModel.set(a, { pool, adapter: a })
       }
-      this.#queues.set(pool, createPoolQueue(d.config.admission, d.config.queue.max_size))
+      // One queue serves both bounds (checked in #admit): queue.max_size, hold.max_requests.
+      const hold = d.autoscale?.hold(pool)
+      const capacity = Math.max(d.config.queue.max_size, hold?.maxRequests ?? 0)
+      this.#queues.set(pool, createPoolQueue(d.config.admission, capacity))
     }
     this.#ejection = {
       consecutiveFailures: d.config.ejection.consecutive_failures,
@@ -90,6 +136,11 @@ export class Dispatch {
   /** queueDepth is the number of calls waiting in a pool's queue. */
   queueDepth(pool: Pool): number {
     return this.#queues.get(pool)?.size ?? 0
+  }
+
+  /** heldCount is the number of calls a pool holds for want of a backend. */
+  heldCount(pool: Pool): number {
+    return this.#heldCount.get(pool) ?? 0
   }
 
   /** idle resolves once no call is active. */
@@ -131,6 +182,7 @@ export class Dispatch {
     return new Promise<void>((finished) => {
       const ex = createExchange(id, call, pool, adapter, est, finished)
       this.#active++
+      d.autoscale?.entered(pool, call.arrival)
       call.clientGone.addEventListener('abort', () => this.#clientGone(ex), { once: true })
       this.#admit(ex)
     })
@@ -147,7 +199,8 @@ export class Dispatch {
       now,
       this.#staleAfter,
     )
-    if (capacity === 'none') {
+    const hold = capacity === 'none' ? d.autoscale?.hold(pool) : undefined
+    if (capacity === 'none' && !hold) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
       this.#fail(ex, noHealthyBackend(pool.model))
       return
@@ -159,18 +212,30 @@ export class Dispatch {
     }
     const tenant = ex.call.tenant
     const meta = { arrival: ex.call.arrival, priority: tenant.priority }
-    if (!queue.push(tenant.name, ex, tenant.weight, meta)) {
+    const bound = hold ? hold.maxRequests : d.config.queue.max_size
+    if (queue.size >= bound || !queue.push(tenant.name, ex, tenant.weight, meta)) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
-      this.#fail(ex, queueFull(pool.model, queue.capacity))
+      if (hold) {
+        d.autoscale?.refused(pool, 'full')
+        this.#fail(ex, holdFull(pool.model, bound, hold.retryAfter()))
+      } else {
+        this.#fail(ex, queueFull(pool.model, bound))
+      }
       return
     }
     d.metrics.decision(pool.model, pool.router.name, 'queued')
     ex.enqueuedAt = now
-    const maxWait = d.config.queue.max_wait_s
+    if (hold) this.#hold(ex, true)
+    const maxWait = hold ? hold.timeoutS : d.config.queue.max_wait_s
     ex.queueTimer = setTimeout(() => {
       if (ex.state !== 'queued' || !queue.remove(tenant.name, ex)) return
       d.metrics.queueWait(pool.model, d.clock.now() - ex.enqueuedAt)
-      this.#fail(ex, queueTimeout(pool.model, maxWait))
+      if (this.#hold(ex, false)) {
+        d.autoscale?.refused(pool, 'timeout')
+        this.#fail(ex, holdTimeout(pool.model, maxWait, hold!.retryAfter()))
+      } else {
+        this.#fail(ex, queueTimeout(pool.model, maxWait))
+      }
     }, maxWait * 1000)
     this.pump(pool)
   }
@@ -189,8 +254,22 @@ export class Dispatch {
       const ex = next.item
       clearTimeout(ex.queueTimer)
       d.metrics.queueWait(pool.model, now - ex.enqueuedAt)
+      if (this.#hold(ex, false)) d.autoscale?.released(pool, now - ex.enqueuedAt)
       this.#start(ex)
     }
+  }
+
+  /**
+   * #hold marks a queued call as held (on) or takes the mark off (off), keeping the pool's count;
+   * returns whether the call was held.
+   */
+  #hold(ex: Exchange, on: boolean): boolean {
+    const was = this.#held.has(ex)
+    if (was === on) return was
+    if (on) this.#held.add(ex)
+    else this.#held.delete(ex)
+    this.#heldCount.set(ex.pool, this.heldCount(ex.pool) + (on ? 1 : -1))
+    return was
   }
 
   /**
@@ -336,6 +415,7 @@ export class Dispatch {
     const queue = this.#queues.get(ex.pool)!
     if (!queue.remove(ex.call.tenant.name, ex)) return
     clearTimeout(ex.queueTimer)
+    this.#hold(ex, false)
     this.#finish(ex, 499)
   }
 
@@ -350,6 +430,7 @@ export class Dispatch {
     if (ex.state === 'done') return
     ex.state = 'done'
     clearTimeout(ex.queueTimer)
+    this.#hold(ex, false)
     const d = this.#d
     const call = ex.call
     const now = d.clock.now()
@@ -363,6 +444,13 @@ export class Dispatch {
     d.metrics.request(pool, url, status, call.tenant.name)
     const e2e = now - call.arrival
     if (ok && ex.backend) d.metrics.series(pool, url).e2e.observe(e2e)
+    d.autoscale?.left(ex.pool, now, {
+      status,
+      e2e,
+      ttft: ex.ttft,
+      outputTokens: ok ? used - ex.est.promptTokens : 0,
+      served: ex.backend !== undefined,
+    })
     d.observer?.onDone?.({
       requestId: ex.id,
       pool,

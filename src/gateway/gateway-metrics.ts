@@ -3,7 +3,8 @@
  * and emulators can share a process). Latencies are measured at the gateway: TTFT is arrival →
  * first streamed body byte forwarded, ITL the gap between forwarded SSE chunks (one token each
  * from vLLM), E2E arrival → last byte. Gauges (queue depth, health, in-flight) are read from the
- * gateway's state when scraped. Every name starts with `flotilla_gateway_`.
+ * gateway's state when scraped. Every name starts with `flotilla_gateway_`, except the
+ * autoscaler's own (`flotilla_autoscaler_`), registered only when some pool autoscales.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
@@ -19,6 +20,8 @@ const E2E_BUCKETS = [
   480,
 ]
 const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60]
+/** Cold starts run from under a second (a local emulator) to minutes (a 70B model, a new node). */
+const COLD_START_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600]
 
 /** RoutingReason labels a routing decision. */
 export type RoutingReason = 'routed' | 'retry' | 'queued' | 'rejected'
@@ -111,10 +114,12 @@ export class GatewayMetrics {
     })
     new Gauge({
       name: 'flotilla_gateway_backend_healthy',
-      help: '1 when the backend takes new requests (health check passing, not ejected), else 0.',
+      help: '1 when the backend takes new requests (health check passing, not ejected, not draining), else 0.',
       labelNames: ['pool', 'backend'],
       registers,
       collect() {
+        // Backends come and go with autoscaling: a removed one must not linger at its last value.
+        this.reset()
         for (const b of source.backends()) {
           this.set({ pool: b.pool, backend: b.backend }, b.ready ? 1 : 0)
         }
@@ -126,6 +131,7 @@ export class GatewayMetrics {
       labelNames: ['pool', 'backend'],
       registers,
       collect() {
+        this.reset()
         for (const b of source.backends()) {
           this.set({ pool: b.pool, backend: b.backend }, b.inFlight)
         }
@@ -236,5 +242,126 @@ export class GatewayMetrics {
 
   get contentType(): string {
     return this.registry.contentType
+  }
+}
+
+/** ScalerGauge is one autoscaled pool's live numbers, read at scrape time. */
+export interface ScalerGauge {
+  readonly pool: string
+  readonly scaler: string
+  /** The last decision, clamped to the pool's bounds. */
+  readonly desired: number
+  readonly ready: number
+  readonly pending: number
+  readonly draining: number
+  /** Requests waiting because no replica is ready. */
+  readonly held: number
+}
+
+/** ReplicaStop says why a replica stopped. */
+export type ReplicaStop = 'drained' | 'cancelled' | 'exited' | 'failed_start'
+
+/** AutoscalerMetrics are the autoscaler's series, on the gateway's registry. */
+export class AutoscalerMetrics {
+  #coldStart: Histogram<string>
+  #decisions: Counter<string>
+  #starts: Counter<string>
+  #stops: Counter<string>
+  #refused: Counter<string>
+
+  constructor(registry: Registry, source: () => Iterable<ScalerGauge>) {
+    const registers = [registry]
+    const gauge = (name: string, help: string, read: (g: ScalerGauge) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pool'],
+        registers,
+        collect() {
+          for (const g of source()) this.set({ pool: g.pool }, read(g))
+        },
+      })
+    }
+    new Gauge({
+      name: 'flotilla_autoscaler_desired_replicas',
+      help: "The scaler's last decision, clamped to the pool's min and max.",
+      labelNames: ['pool', 'scaler'],
+      registers,
+      collect() {
+        for (const g of source()) this.set({ pool: g.pool, scaler: g.scaler }, g.desired)
+      },
+    })
+    gauge('flotilla_autoscaler_ready_replicas', 'Replicas serving requests.', (g) => g.ready)
+    gauge(
+      'flotilla_autoscaler_pending_replicas',
+      'Replicas asked for and not ready yet (cold start in progress).',
+      (g) => g.pending,
+    )
+    gauge(
+      'flotilla_autoscaler_draining_replicas',
+      'Replicas finishing their requests before they stop.',
+      (g) => g.draining,
+    )
+    gauge(
+      'flotilla_autoscaler_held_requests',
+      'Requests held at the gateway because no replica is ready.',
+      (g) => g.held,
+    )
+    this.#coldStart = new Histogram({
+      name: 'flotilla_autoscaler_cold_start_seconds',
+      help: 'Time from the decision that asked for a replica to its first passing health check.',
+      labelNames: ['pool'],
+      buckets: COLD_START_BUCKETS,
+      registers,
+    })
+    this.#decisions = new Counter({
+      name: 'flotilla_autoscaler_decisions_total',
+      help: 'Scaler decisions: tick (every tickSeconds) or poke (a request reached a pool with no replica).',
+      labelNames: ['pool', 'scaler', 'trigger'],
+      registers,
+    })
+    this.#starts = new Counter({
+      name: 'flotilla_autoscaler_replica_starts_total',
+      help: 'Replicas asked for.',
+      labelNames: ['pool'],
+      registers,
+    })
+    this.#stops = new Counter({
+      name: 'flotilla_autoscaler_replica_stops_total',
+      help: 'Replicas gone, by reason: drained, cancelled (before ready), exited (unexpectedly), failed_start.',
+      labelNames: ['pool', 'reason'],
+      registers,
+    })
+    this.#refused = new Counter({
+      name: 'flotilla_autoscaler_held_refused_total',
+      help: 'Requests refused while no replica was ready: full (hold.max_requests; 429) or timeout (hold.timeout_s; 503).',
+      labelNames: ['pool', 'reason'],
+      registers,
+    })
+  }
+
+  /** coldStart observes one replica's cold start. */
+  coldStart(pool: string, seconds: number): void {
+    this.#coldStart.observe({ pool }, seconds)
+  }
+
+  /** decision counts one scaler decision. */
+  decision(pool: string, scaler: string, trigger: 'tick' | 'poke'): void {
+    this.#decisions.inc({ pool, scaler, trigger })
+  }
+
+  /** started counts replicas asked for. */
+  started(pool: string, n: number): void {
+    if (n > 0) this.#starts.inc({ pool }, n)
+  }
+
+  /** stopped counts a replica gone. */
+  stopped(pool: string, reason: ReplicaStop): void {
+    this.#stops.inc({ pool, reason })
+  }
+
+  /** refused counts a held request refused. */
+  refused(pool: string, reason: 'full' | 'timeout'): void {
+    this.#refused.inc({ pool, reason })
   }
 }

@@ -1,18 +1,20 @@
 /**
  * @module The live gateway, wired: config → pools (backends + the simulator's routers), tenants,
  * the prefix index, metric scraping, health checks, the request path (dispatch.ts) behind the
- * HTTP layer (server.ts), and its own /metrics. `startGateway` resolves once it listens;
- * `close` drains: stop accepting, let admitted requests finish, then stop.
+ * HTTP layer (server.ts), its own /metrics, and the autoscaling loops of pools that have an
+ * `autoscale:` block. `startGateway` resolves once it listens; `close` drains: stop accepting,
+ * let admitted requests finish, then stop (and stop the replicas the gateway started).
  */
 import type { AddressInfo } from 'node:net'
 import { Agent } from 'undici'
 import { createRng } from '../util/rng.js'
+import { type AutoscaleSnapshot, Autoscaling } from './autoscale/loop.js'
 import { isEjected } from './backend-state.js'
 import { type Clock, systemClock } from './clock.js'
 import type { GatewayConfig } from './config.js'
 import { Dispatch } from './dispatch.js'
 import type { GatewayObserver } from './exchange.js'
-import { GatewayMetrics } from './gateway-metrics.js'
+import { AutoscalerMetrics, GatewayMetrics } from './gateway-metrics.js'
 import { HealthChecker } from './health.js'
 import { Pool } from './pool.js'
 import { PrefixIndex } from './prefix-index.js'
@@ -20,6 +22,7 @@ import { Scraper } from './scraper.js'
 import { createGatewayServer } from './server.js'
 import { Tenants } from './tenants.js'
 
+export type { AutoscaleSnapshot } from './autoscale/loop.js'
 export type { DoneEvent, GatewayObserver, RoutedEvent } from './exchange.js'
 
 /** GatewayOptions are the in-process knobs the config file does not carry. */
@@ -41,7 +44,7 @@ export interface BackendSnapshot {
   readonly pool: string
   readonly index: number
   readonly url: string
-  /** Takes new requests: health check passing and not ejected. */
+  /** Takes new requests: health check passing, not ejected, not draining. */
   readonly ready: boolean
   readonly inFlight: number
   /** Last scraped KV usage 0..1, if the backend exports it. */
@@ -56,6 +59,8 @@ export interface Gateway {
   readonly pools: ReadonlyArray<Pool>
   /** backends snapshots every backend of every pool. */
   backends(): BackendSnapshot[]
+  /** autoscaling snapshots every autoscaled pool (empty when none is). */
+  autoscaling(): AutoscaleSnapshot[]
   /** metricsText renders /metrics. */
   metricsText(): Promise<string>
   /**
@@ -86,11 +91,12 @@ export async function startGateway(
       const now = clock.now()
       for (const pool of pools) {
         for (const u of pool.upstreams) {
+          if (u.removed) continue
           const s = u.state
           yield {
             pool: pool.model,
             backend: u.url,
-            ready: s.healthy && !isEjected(s, now),
+            ready: s.healthy && !s.draining && !isEjected(s, now),
             inFlight: s.inFlight,
           }
         }
@@ -100,6 +106,19 @@ export async function startGateway(
       for (const pool of pools) yield { pool: pool.model, depth: dispatch?.queueDepth(pool) ?? 0 }
     },
   })
+  const autoscaling: Autoscaling | undefined = config.pools.some((p) => p.autoscale)
+    ? new Autoscaling({
+        config,
+        pools,
+        clock,
+        agent,
+        prefix,
+        metrics: new AutoscalerMetrics(metrics.registry, () => autoscaling?.gauges() ?? []),
+        held: (pool) => dispatch?.heldCount(pool) ?? 0,
+        onReady: (pool) => dispatch?.pump(pool),
+        log,
+      })
+    : undefined
   const ejection = {
     consecutiveFailures: config.ejection.consecutive_failures,
     coolOff: config.ejection.cool_off_s,
@@ -129,6 +148,7 @@ export async function startGateway(
     observer: o.observer,
     onEjected: (pool, u) => health.probeAfterCoolOff(pool, u),
     log,
+    autoscale: autoscaling,
   })
   dispatch = d
   const scraper = new Scraper({
@@ -169,8 +189,8 @@ export async function startGateway(
         status: 'ok',
         pools: pools.map((p) => ({
           model: p.model,
-          backends: p.upstreams.length,
-          ready: p.states.filter((s) => s.healthy && !isEjected(s, now)).length,
+          backends: p.upstreams.filter((u) => !u.removed).length,
+          ready: p.states.filter((s) => s.healthy && !s.draining && !isEjected(s, now)).length,
         })),
       }
     },
@@ -183,6 +203,8 @@ export async function startGateway(
   await Promise.all([health.start(), scraper.start()])
   const host = o.host ?? config.listen.host
   try {
+    // The pools' minimum replicas are asked for now; requests arriving before they are ready wait.
+    await autoscaling?.start()
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(o.port ?? config.listen.port, host, () => {
@@ -193,6 +215,7 @@ export async function startGateway(
   } catch (err) {
     health.stop()
     scraper.stop()
+    await autoscaling?.close()
     await agent.close()
     throw err
   }
@@ -207,16 +230,19 @@ export async function startGateway(
     backends: () => {
       const now = clock.now()
       return pools.flatMap((p) =>
-        p.upstreams.map((u) => ({
-          pool: p.model,
-          index: u.index,
-          url: u.url,
-          ready: u.state.healthy && !isEjected(u.state, now),
-          inFlight: u.state.inFlight,
-          kvUsage: u.state.metrics?.kvUsage,
-        })),
+        p.upstreams
+          .filter((u) => !u.removed)
+          .map((u) => ({
+            pool: p.model,
+            index: u.index,
+            url: u.url,
+            ready: u.state.healthy && !u.state.draining && !isEjected(u.state, now),
+            inFlight: u.state.inFlight,
+            kvUsage: u.state.metrics?.kvUsage,
+          })),
       )
     },
+    autoscaling: () => autoscaling?.snapshot() ?? [],
     metricsText: () => metrics.render(),
     close(opts = {}) {
       closing ??= (async () => {
@@ -233,6 +259,7 @@ export async function startGateway(
         clearTimeout(timer)
         health.stop()
         scraper.stop()
+        await autoscaling?.close()
         server.closeAllConnections()
         await closed
         // Past the drain timeout, cut what is left upstream too.

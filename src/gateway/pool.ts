@@ -41,6 +41,24 @@ export interface Upstream {
   readonly state: BackendState
   /** In-flight cap learned from scrapes (saturation.ts), undefined until a scrape showed a queue. */
   learnedLimit: number | undefined
+  /**
+   * Taken out of the pool by the autoscaler. Its slot stays (unroutable) so that instance ids,
+   * which routers may key state by, never shift; a later backend reuses it.
+   */
+  removed?: boolean
+}
+
+/** createUpstream is a fresh record for backend `url` in slot `index`. */
+function createUpstream(index: number, url: string, model: string): Upstream {
+  const u = new URL(url)
+  return {
+    index,
+    url,
+    origin: u.origin,
+    basePath: u.pathname.replace(/\/+$/, ''),
+    state: createBackendState(url, model),
+    learnedLimit: undefined,
+  }
 }
 
 /** Capacity is a pool's state for admission: room somewhere, all saturated, or none routable. */
@@ -124,31 +142,55 @@ export function perfOf(c: PoolConfig): InstancePerf | undefined {
 export class Pool {
   readonly model: string
   readonly adapters: ReadonlySet<string>
-  readonly upstreams: ReadonlyArray<Upstream>
-  readonly states: ReadonlyArray<BackendState>
   readonly router: RoutingPolicy
   /** The backends' latency model, when the pool declares its hardware. */
   readonly perf: InstancePerf | undefined
   readonly #maxInFlight: number | undefined
+  readonly #upstreams: Upstream[]
+  readonly #states: BackendState[]
 
   constructor(c: PoolConfig, router: RouterConfig) {
     this.model = c.model
     this.adapters = new Set(c.adapters)
-    this.upstreams = c.backends.map((url, index) => {
-      const u = new URL(url)
-      return {
-        index,
-        url,
-        origin: u.origin,
-        basePath: u.pathname.replace(/\/+$/, ''),
-        state: createBackendState(url, c.model),
-        learnedLimit: undefined,
-      }
-    })
-    this.states = this.upstreams.map((u) => u.state)
+    this.#upstreams = c.backends.map((url, index) => createUpstream(index, url, c.model))
+    this.#states = this.#upstreams.map((u) => u.state)
     this.router = routerOf(c.router ?? router)
     this.perf = perfOf(c)
     this.#maxInFlight = c.max_in_flight
+  }
+
+  /** upstreams are the pool's backend slots, by instance id (removed ones included). */
+  get upstreams(): ReadonlyArray<Upstream> {
+    return this.#upstreams
+  }
+
+  /** states are the slots' records, in the same order (what `toFleetView` reads). */
+  get states(): ReadonlyArray<BackendState> {
+    return this.#states
+  }
+
+  /**
+   * addBackend puts a backend into the pool (the autoscaler's replica became ready) and returns
+   * its record: the one already serving `url`, else a fresh record in the first removed slot,
+   * else in a new slot. A fresh record, not a reused one: requests still running on the old
+   * backend settle their in-flight counts on the old object.
+   */
+  addBackend(url: string): Upstream {
+    const live = this.#upstreams.find((u) => !u.removed && u.url === url)
+    if (live) return live
+    const free = this.#upstreams.findIndex((u) => u.removed)
+    const index = free >= 0 ? free : this.#upstreams.length
+    const u = createUpstream(index, url, this.model)
+    this.#upstreams[index] = u
+    this.#states[index] = u.state
+    return u
+  }
+
+  /** removeBackend takes a backend out for good (it stopped): no new work, slot reusable. */
+  removeBackend(u: Upstream): void {
+    u.removed = true
+    u.state.draining = true
+    u.state.healthy = false
   }
 
   /** cap is a backend's in-flight cap: configured, learned, or none (Infinity). */

@@ -1,0 +1,443 @@
+/**
+ * @module The live autoscaling loop, one per autoscaled pool: the gateway's own accounting feeds
+ * a MetricSampler (a request entering the pool, held or admitted; leaving with its latency, SLO
+ * verdict and output tokens; replicas becoming ready or going), every `tickSeconds` the pool's
+ * scaler decides from the closed 1-second buckets, and reconcile's actions go to the actuator.
+ * The same scaler object runs in the simulator, in virtual time; here time is the gateway clock.
+ *
+ * Like Knative's activator, the gateway holds requests while a pool has no ready replica
+ * (dispatch.ts asks `hold`), and a request reaching a pool with no replica ready or coming pokes
+ * the scaler at once instead of waiting for the next tick. A poke sees no bucket with the new
+ * request in it yet (the bucket is still open), so a held request always gets at least one
+ * replica asked for, as Knative's activator makes sure a revision it holds requests for is
+ * scaled up.
+ */
+
+import type { Dispatcher } from 'undici'
+import { getGpu, getModel } from '../../catalog/index.js'
+import { DEFAULT_ENGINE } from '../../engine/config.js'
+import { coldStartSeconds } from '../../perf/cold-start.js'
+import { createScaler } from '../../policy/scaler/registry.js'
+import type { Scaler, ScaleSample, ScaleView } from '../../policy/scaler/types.js'
+import { ReplicaLedger } from '../../scaling/ledger.js'
+import { reconcile } from '../../scaling/reconcile.js'
+import { MetricSampler } from '../../scaling/sampler.js'
+import type { ScalingSummary } from '../../sim/result.js'
+import type { Clock } from '../clock.js'
+import type { GatewayConfig } from '../config.js'
+import type { AutoscaleHooks, HoldPolicy, PoolOutcome } from '../dispatch.js'
+import type { AutoscalerMetrics, ReplicaStop, ScalerGauge } from '../gateway-metrics.js'
+import type { Pool, PoolConfig, Upstream } from '../pool.js'
+import type { PrefixIndex } from '../prefix-index.js'
+import type { Actuator, ReplicaEvents, ReplicaInfo } from './actuator.js'
+import type { AutoscaleConfig } from './config.js'
+import { KubernetesActuator } from './kubernetes-actuator.js'
+import { ProcessActuator } from './process-actuator.js'
+
+/** DEFAULT_COLD_START_S stands in for an undeclared deployment (see autoscale/config.ts). */
+const DEFAULT_COLD_START_S = 30
+/** DRAIN_POLL_MS is how often a draining backend's in-flight count is checked. */
+const DRAIN_POLL_MS = 100
+
+/** AutoscaleSnapshot is one autoscaled pool now (the demo's header, tests). */
+export interface AutoscaleSnapshot extends ScalerGauge {
+  readonly actuator: string
+  readonly replicas: ReadonlyArray<ReplicaInfo>
+  /** The ledger's account of the run so far: cold starts, scale-downs, held requests. */
+  readonly summary: ScalingSummary
+  /** GPU time billed so far (replicas from ask to stop; 1 GPU each without `perf:`). */
+  readonly gpuHours: number
+}
+
+/** LoopDeps are the gateway parts the loops read and update. */
+export interface LoopDeps {
+  readonly config: GatewayConfig
+  readonly pools: ReadonlyArray<Pool>
+  readonly clock: Clock
+  readonly agent: Dispatcher
+  readonly prefix: PrefixIndex
+  readonly metrics: AutoscalerMetrics
+  /** Requests a pool holds for want of a ready replica (dispatch's count). */
+  readonly held: (pool: Pool) => number
+  /** Called when a replica became ready: held requests may go now. */
+  readonly onReady: (pool: Pool) => void
+  readonly log: (line: string) => void
+  /** Replaces the actuator (tests). */
+  readonly actuator?: (
+    pool: Pool,
+    events: ReplicaEvents,
+    inFlight: (url: string) => number,
+  ) => Actuator
+}
+
+/**
+ * QUANTUM is the resolution the gateway's time-weighted means are handed over at: 2^-20 (about
+ * 1e-6, the 6 digits Knative rounds its window averages to). On a grid of powers of two, the
+ * running window totals scalers keep add and subtract exactly, so a window of idle seconds
+ * averages to exactly 0 instead of a residue like 3e-16 that `ceil` turns into one replica kept
+ * forever.
+ */
+const QUANTUM = 2 ** -20
+
+/** exact puts a sample's fractional means on the QUANTUM grid. */
+function exact(s: ScaleSample): ScaleSample {
+  return {
+    ...s,
+    concurrency: Math.round(s.concurrency / QUANTUM) * QUANTUM,
+    utilisation: Math.round(s.utilisation / QUANTUM) * QUANTUM,
+  }
+}
+
+/** meetsSlo applies the config's `slo:` to one finished request (no SLO: every success counts). */
+export function meetsSlo(o: PoolOutcome, slo: GatewayConfig['slo']): boolean {
+  if (o.status >= 400) return false
+  if (!slo) return true
+  const extra = Math.max(0, o.outputTokens - 1)
+  if (o.ttft === undefined) return o.e2e <= slo.ttft_s + slo.tpot_s * extra
+  const tpot = extra > 0 ? (o.e2e - o.ttft) / extra : 0
+  return o.ttft <= slo.ttft_s && tpot <= slo.tpot_s
+}
+
+/** PoolAutoscaler runs one pool's loop. */
+export class PoolAutoscaler {
+  readonly pool: Pool
+  readonly scaler: Scaler
+  readonly hold: HoldPolicy
+  readonly #d: LoopDeps
+  readonly #c: AutoscaleConfig
+  readonly #sampler: MetricSampler
+  readonly #ledger = new ReplicaLedger()
+  readonly #actuator: Actuator
+  readonly #cc: number
+  readonly #coldStartDefault: number
+  readonly #gpus: number
+  readonly #price: number
+  /** Backends the actuator made ready, by URL. */
+  readonly #ready = new Map<string, Upstream>()
+  #desired = 0
+  #coldStarts = 0
+  #coldStartSum = 0
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(pool: Pool, pc: PoolConfig, c: AutoscaleConfig, d: LoopDeps) {
+    this.pool = pool
+    this.#d = d
+    this.#c = c
+    this.scaler = createScaler(c.scaler)
+    this.#cc =
+      c.container_concurrency ??
+      pc.max_in_flight ??
+      pc.perf?.max_num_seqs ??
+      DEFAULT_ENGINE.maxNumSeqs
+    const perf = pc.perf
+    const deployment = perf && {
+      gpu: getGpu(perf.gpu, 'perf.gpu'),
+      model: getModel(perf.model ?? pc.model, 'perf.model'),
+      tp: perf.tp,
+      dtype: perf.dtype,
+    }
+    this.#coldStartDefault =
+      c.cold_start_s ?? (deployment ? coldStartSeconds(deployment) : DEFAULT_COLD_START_S)
+    this.#gpus = deployment?.tp ?? 1
+    this.#price = deployment?.gpu.pricePerHour ?? 0
+    this.#sampler = new MetricSampler(this.#cc, d.clock.now())
+    this.hold = {
+      maxRequests: c.hold.max_requests,
+      timeoutS: c.hold.timeout_s,
+      retryAfter: () => this.#retryAfter(),
+    }
+    const events: ReplicaEvents = {
+      ready: (url, askedAt) => this.#onReady(url, askedAt),
+      drain: (url) => this.#onDrain(url),
+      gone: (url, why) => this.#onGone(url, why),
+    }
+    const inFlight = (url: string): number => this.#ready.get(url)?.state.inFlight ?? 0
+    this.#actuator = d.actuator
+      ? d.actuator(pool, events, inFlight)
+      : createActuator(pool, c, d, events, inFlight)
+  }
+
+  /** start adopts running replicas, applies the pool's minimum, then ticks every tickSeconds. */
+  async start(): Promise<void> {
+    await this.#actuator.start()
+    this.tick('tick')
+    this.#timer = setInterval(() => this.tick('tick'), this.scaler.tickSeconds * 1000)
+    this.#timer.unref()
+  }
+
+  /** close stops ticking and stops (or lets go of) the replicas. */
+  async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#timer)
+    await this.#actuator.close()
+  }
+
+  /** entered counts a request entering the pool; at zero with nothing coming it pokes the scaler. */
+  entered(now: number): void {
+    this.#sampler.enter(now)
+    const c = this.#actuator.counts()
+    if (c.ready === 0 && c.pending === 0 && !this.#closed) this.tick('poke')
+  }
+
+  /** left records a request leaving the pool. */
+  left(now: number, o: PoolOutcome): void {
+    const met = meetsSlo(o, this.#d.config.slo)
+    this.#sampler.leave(now, o.served ? { latency: o.e2e, met } : undefined)
+    if (o.outputTokens > 0) this.#sampler.tokens(now, o.outputTokens)
+  }
+
+  /** released records a held request dispatched after `waited` seconds. */
+  released(waited: number): void {
+    this.#ledger.held(waited)
+  }
+
+  /** refused records a held request turned away. */
+  refused(reason: 'full' | 'timeout'): void {
+    if (reason === 'full') this.#ledger.heldRejected()
+    this.#d.metrics.refused(this.pool.model, reason)
+  }
+
+  /** tick asks the scaler and applies its decision through the actuator. */
+  tick(trigger: 'tick' | 'poke'): void {
+    if (this.#closed) return
+    const d = this.#d
+    const now = d.clock.now()
+    const c = this.#actuator.counts()
+    const view: ScaleView = {
+      now,
+      pools: [
+        {
+          name: this.pool.model,
+          role: 'mixed',
+          ready: c.ready,
+          pending: c.pending,
+          draining: c.draining,
+          minReplicas: this.#c.min,
+          maxReplicas: this.#c.max,
+          containerConcurrency: this.#cc,
+          coldStartSeconds: this.#coldStart(),
+          samples: this.#sampler.take(now).map(exact),
+        },
+      ],
+    }
+    let desired: number
+    let panic = false
+    try {
+      const decision = this.scaler.decide(view)
+      desired = decision.desired[0] ?? c.ready + c.pending
+      panic = decision.panic ?? false
+    } catch (err) {
+      d.log(`autoscale ${this.pool.model}: scaler ${this.scaler.name} failed: ${String(err)}`)
+      return
+    }
+    // The activator's promise (see the module comment): held work at zero gets a replica.
+    if (this.#sampler.inFlight > 0 && c.ready + c.pending === 0) desired = Math.max(desired, 1)
+    const a = reconcile(desired, {
+      ready: c.ready,
+      pending: c.pending,
+      min: this.#c.min,
+      max: this.#c.max,
+    })
+    this.#desired = a.target
+    this.#ledger.decision(now, a.target, panic)
+    d.metrics.decision(this.pool.model, this.scaler.name, trigger)
+    for (let i = 0; i < a.start; i++) this.#ledger.start(now, this.#gpus, this.#price)
+    d.metrics.started(this.pool.model, a.start)
+    if (a.start + a.cancel + a.drain > 0) {
+      d.log(
+        `autoscale ${this.pool.model}: ${this.scaler.name} → ${a.target} replica(s) ` +
+          `(ready ${c.ready}, starting ${c.pending}${trigger === 'poke' ? ', poked' : ''}): ` +
+          `start ${a.start}, cancel ${a.cancel}, drain ${a.drain}`,
+      )
+    }
+    this.#actuator.apply(a)
+  }
+
+  /** gauge is the pool's replica counts now (read at every /metrics scrape). */
+  gauge(): ScalerGauge {
+    return {
+      pool: this.pool.model,
+      scaler: this.scaler.name,
+      desired: this.#desired,
+      ...this.#actuator.counts(),
+      held: this.#d.held(this.pool),
+    }
+  }
+
+  /** snapshot describes the pool's replicas now, with the ledger's account. */
+  snapshot(): AutoscaleSnapshot {
+    const now = this.#d.clock.now()
+    return {
+      ...this.gauge(),
+      actuator: this.#actuator.kind,
+      replicas: this.#actuator.replicas(),
+      summary: this.#ledger.summary(this.scaler.name, now),
+      gpuHours: this.#ledger.gpuHours(now),
+    }
+  }
+
+  /** #coldStart is the mean measured cold start, or the configured or estimated one before any. */
+  #coldStart(): number {
+    return this.#coldStarts > 0 ? this.#coldStartSum / this.#coldStarts : this.#coldStartDefault
+  }
+
+  /** #retryAfter is the expected wait for the soonest replica coming (≥ 1 s), for a 429. */
+  #retryAfter(): number {
+    const now = this.#d.clock.now()
+    const cold = this.#coldStart()
+    let soonest = cold
+    for (const r of this.#actuator.replicas()) {
+      if (r.state === 'starting' && r.askedAt !== undefined) {
+        soonest = Math.min(soonest, r.askedAt + cold - now)
+      }
+    }
+    return Math.max(1, Math.ceil(soonest))
+  }
+
+  #onReady(url: string, askedAt: number | undefined): void {
+    const d = this.#d
+    const now = d.clock.now()
+    const u = this.pool.addBackend(url)
+    this.#ready.set(url, u)
+    if (askedAt === undefined) {
+      // Adopted (running before the gateway): billed from now; its start was not seen.
+      this.#ledger.start(now, this.#gpus, this.#price)
+      this.#ledger.ready(now, now)
+    } else {
+      const cold = now - askedAt
+      this.#ledger.ready(now, askedAt)
+      this.#coldStarts++
+      this.#coldStartSum += cold
+      d.metrics.coldStart(this.pool.model, cold)
+      d.log(`autoscale ${this.pool.model}: ${url} ready after ${cold.toFixed(2)} s`)
+    }
+    this.#sampler.setReady(now, this.#actuator.counts().ready)
+    d.onReady(this.pool)
+  }
+
+  #onDrain(url: string): Promise<void> {
+    const u = this.#ready.get(url)
+    if (!u || u.state.draining) return Promise.resolve()
+    const now = this.#d.clock.now()
+    u.state.draining = true
+    this.#ledger.unready(now)
+    this.#sampler.setReady(now, this.#actuator.counts().ready)
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (u.state.inFlight <= 0 || u.removed) resolve()
+        else setTimeout(check, DRAIN_POLL_MS)
+      }
+      check()
+    })
+  }
+
+  #onGone(url: string | undefined, why: ReplicaStop): void {
+    const d = this.#d
+    const now = d.clock.now()
+    const u = url === undefined ? undefined : this.#ready.get(url)
+    if (u) {
+      // One that left without draining (it exited) was still counted ready.
+      if (!u.state.draining) this.#ledger.unready(now)
+      this.#ready.delete(url!)
+      this.pool.removeBackend(u)
+      d.prefix.reset(u.url)
+    }
+    this.#ledger.stop(now, this.#gpus, this.#price, u === undefined)
+    d.metrics.stopped(this.pool.model, why)
+    this.#sampler.setReady(now, this.#actuator.counts().ready)
+  }
+}
+
+/** createActuator builds the actuator a pool's config names. */
+function createActuator(
+  pool: Pool,
+  c: AutoscaleConfig,
+  d: LoopDeps,
+  events: ReplicaEvents,
+  inFlight: (url: string) => number,
+): Actuator {
+  if (c.actuator.process) {
+    return new ProcessActuator({
+      config: c.actuator.process,
+      pool: pool.model,
+      clock: d.clock,
+      agent: d.agent,
+      events,
+      inFlight,
+      log: d.log,
+    })
+  }
+  return new KubernetesActuator({
+    config: c.actuator.kubernetes!,
+    pool: pool.model,
+    clock: d.clock,
+    events,
+    log: d.log,
+  })
+}
+
+/**
+ * Autoscaling is every autoscaled pool's loop, and the hooks dispatch.ts calls. Pools without
+ * an `autoscale:` block are not in it.
+ */
+export class Autoscaling implements AutoscaleHooks {
+  readonly #loops = new Map<Pool, PoolAutoscaler>()
+
+  constructor(d: LoopDeps) {
+    d.config.pools.forEach((pc, i) => {
+      const pool = d.pools[i]!
+      if (pc.autoscale) this.#loops.set(pool, new PoolAutoscaler(pool, pc, pc.autoscale, d))
+    })
+  }
+
+  /** get returns a pool's loop, if it autoscales. */
+  get(pool: Pool): PoolAutoscaler | undefined {
+    return this.#loops.get(pool)
+  }
+
+  /** size is the number of autoscaled pools. */
+  get size(): number {
+    return this.#loops.size
+  }
+
+  /** start starts every loop. */
+  async start(): Promise<void> {
+    await Promise.all([...this.#loops.values()].map((l) => l.start()))
+  }
+
+  /** close stops every loop and its replicas. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#loops.values()].map((l) => l.close()))
+  }
+
+  /** gauges are every autoscaled pool's counts. */
+  gauges(): ScalerGauge[] {
+    return [...this.#loops.values()].map((l) => l.gauge())
+  }
+
+  /** snapshot describes every autoscaled pool. */
+  snapshot(): AutoscaleSnapshot[] {
+    return [...this.#loops.values()].map((l) => l.snapshot())
+  }
+
+  hold(pool: Pool): HoldPolicy | undefined {
+    return this.#loops.get(pool)?.hold
+  }
+
+  entered(pool: Pool, now: number): void {
+    this.#loops.get(pool)?.entered(now)
+  }
+
+  released(pool: Pool, waited: number): void {
+    this.#loops.get(pool)?.released(waited)
+  }
+
+  refused(pool: Pool, reason: 'full' | 'timeout'): void {
+    this.#loops.get(pool)?.refused(reason)
+  }
+
+  left(pool: Pool, now: number, o: PoolOutcome): void {
+    this.#loops.get(pool)?.left(now, o)
+  }
+}
