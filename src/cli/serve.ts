@@ -23,7 +23,13 @@ async function runServe(f: ServeFlags): Promise<number> {
     async () => {
       const gateway = await startGateway(config, { seed })
       const pools = gateway.pools
-        .map((p) => `${p.model} → ${p.upstreams.length} backend(s), router ${p.router.name}`)
+        .map((p) => {
+          const auto = config.pools.find((c) => c.model === p.model)?.autoscale
+          const backends = auto
+            ? `${auto.min}–${auto.max} replicas (${auto.scaler})`
+            : `${p.upstreams.length} backend(s)`
+          return `${p.model} → ${backends}, router ${p.router.name}`
+        })
         .join('; ')
       process.stderr.write(`flotilla serve: listening on ${gateway.url} (${pools})\n`)
       return gateway
