@@ -4,34 +4,14 @@
  * `--compare`) in DESIGN.md's schema, `--report`, `--help`, `policies --json`, and the usage-error
  * contract — exit 2 with one `flotilla: ...` line on stderr naming the flag or file:line, no stack.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { expectUsageError, flotilla, type CliResult as Result } from './run-cli.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TMP = mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** flotilla runs the binary with `args` from the repository root, without colour. */
-function flotilla(...args: string[]): Result {
-  const r = spawnSync(process.execPath, ['bin/flotilla.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 30_000,
-  })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 /** tmpFile writes `text` to a fresh file in the test's temp dir and returns its path. */
 function tmpFile(name: string, text: string): string {
@@ -96,20 +76,6 @@ function expectSummary(o: unknown): void {
   }
   expect(s.prefix_hit_rate as number).toBeLessThanOrEqual(1)
   expect(s.gpu_hours as number).toBeGreaterThan(0)
-}
-
-/** expectUsageError checks exit 2, one `flotilla:` line on stderr, no stack, nothing on stdout. */
-function expectUsageError(r: Result, ...mustContain: ReadonlyArray<string | RegExp>): void {
-  expect(r.code, r.stderr).toBe(2)
-  expect(r.stdout).toBe('')
-  const lines = r.stderr.trimEnd().split('\n')
-  expect(lines, r.stderr).toHaveLength(1)
-  expect(lines[0]).toMatch(/^flotilla: \S/)
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-  for (const m of mustContain) {
-    if (typeof m === 'string') expect(lines[0]).toContain(m)
-    else expect(lines[0]).toMatch(m)
-  }
 }
 
 describe('flotilla simulate', () => {

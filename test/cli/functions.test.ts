@@ -3,40 +3,11 @@
  * on the `dist/` that test/global-setup.ts builds): the Alibaba sample under KPA as JSON, the
  * table with --compare over scalers, and usage errors naming the flag.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function flotilla(...args: string[]): Result {
-  const r = spawnSync(process.execPath, ['bin/flotilla.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 30_000,
-  })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-function expectUsageError(r: Result, mustContain: string): void {
-  expect(r.code, r.stderr).toBe(2)
-  expect(r.stdout).toBe('')
-  const lines = r.stderr.trimEnd().split('\n')
-  expect(lines, r.stderr).toHaveLength(1)
-  expect(lines[0]).toMatch(/^flotilla: \S/)
-  expect(lines[0]).toContain(mustContain)
-}
+import { expectUsageError, flotilla, type CliResult as Result } from './run-cli.js'
 
 describe('flotilla simulate on a function trace', () => {
   it('replays the Alibaba sample under KPA and prints a consistent JSON summary', () => {

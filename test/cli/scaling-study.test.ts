@@ -3,27 +3,16 @@
  * one function trace, the JSON board's arithmetic (baseline, frontier, savings), the HTML report,
  * and the study's usage errors.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { ScalingBoard, ScalingRun } from '../../src/sweep/scaling-board.js'
+import { runCli } from './run-cli.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const flotilla = (...args: string[]) => runCli(args, 60_000)
+
 const TRACE = 'synthetic:n=400,rate=1,service=4'
-
-function flotilla(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/flotilla.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 describe('flotilla sweep --scalers', () => {
   it('runs each scaler across its knob and compares them at KPA default attainment', () => {

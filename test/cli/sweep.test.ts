@@ -4,34 +4,19 @@
  * object, identical numbers with one worker or two, the HTML report, and usage errors that exit
  * 2 with one line before any worker starts.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { parseTraces } from '../../src/cli/sweep.js'
+import { type CliResult as Result, runCli } from './run-cli.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TMP = mkdtempSync(join(tmpdir(), 'flotilla-sweep-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 function sweep(...args: string[]): Result {
-  const r = spawnSync(process.execPath, ['bin/flotilla.js', 'sweep', '--quiet', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  return runCli(['sweep', '--quiet', ...args], 60_000)
 }
 
 /** A tiny grid: 1 trace × 2 routers × 2 load levels (one under load, one past the knee). */

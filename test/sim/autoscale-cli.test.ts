@@ -3,28 +3,13 @@
  * policy label, fewer GPU-hours than the fixed fleet, `--compare scaler=...`), the autoscaling
  * flags' usage errors, and the fleet file's `autoscale:` block with its file:line errors.
  */
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { planFleet } from '../../src/sim/fleet.js'
 import { parseFleetYaml } from '../../src/sim/fleet-config.js'
 import type { RunSummary } from '../../src/sim/result.js'
 import { planScaledFleet } from '../../src/sim/scaled-fleet.js'
 import { UsageError } from '../../src/util/errors.js'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-/** flotilla runs the built binary (see test/global-setup.ts) from the repository root. */
-function flotilla(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/flotilla.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 30_000,
-  })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+import { flotilla } from '../cli/run-cli.js'
 
 describe('simulate --scaler', () => {
   it('reports a scaling block and bills fewer GPU-hours than the fixed fleet', () => {
