@@ -3,16 +3,13 @@
  * (SCALER_KNOBS) on one trace, on the sweep's worker threads; the output is each scaler's
  * GPU-hours/SLO trade-off curve and its cost at the SLO attainment Knative's defaults reach.
  */
-import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { createProgress } from '../report/progress.js'
 import { sloText } from '../report/run-context.js'
 import { writeScalingReport } from '../report/scaling-report.js'
 import type { FleetSpec } from '../sim/fleet.js'
 import { planFleet } from '../sim/fleet.js'
 import { DEFAULT_SLO_WAIT_SECONDS } from '../sim/functions/defaults.js'
 import { planScaledFleet } from '../sim/scaled-fleet.js'
-import { runPool } from '../sweep/pool.js'
 import { buildScalingBoard } from '../sweep/scaling-board.js'
 import {
   type ScalingJob,
@@ -25,6 +22,7 @@ import { openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { type FleetFlags, resolveFleet } from './fleet-flags.js'
+import { runPoolWithProgress } from './pool-progress.js'
 import { type FunctionFlags, functionOptions, TOKEN_SCALERS } from './simulate-functions.js'
 import { VERSION } from './version.js'
 
@@ -116,30 +114,14 @@ export async function runScalingStudy(
   }
 
   const jobs = studyJobs(trace, items, seeds, rateScale, requests)
-  const workers = Math.min(workersWanted ?? availableParallelism(), jobs.length)
-  const progress = createProgress({
+  const { results, workers } = await runPoolWithProgress<ScalingJob, ScalingResult>({
     label: 'scaling study',
-    total: jobs.length,
-    stream: process.stderr,
-    enabled: Boolean(process.stderr.isTTY) && !f.quiet,
-    clock: () => performance.now(),
-    delayMs: 0,
+    jobs,
+    setup: { fleet: fleet.spec, fleetWhere: fleet.where, slo: fleet.slo, study },
+    workersWanted,
+    quiet: f.quiet,
+    describe: (job) => `${job.trace} ${job.spec} seed ${job.seed}`,
   })
-  progress.update(0)
-  let results: ScalingResult[]
-  try {
-    results = await runPool<ScalingJob, ScalingResult>(
-      jobs,
-      {
-        workers,
-        setup: { fleet: fleet.spec, fleetWhere: fleet.where, slo: fleet.slo, study },
-        onDone: (done) => progress.update(done, `${workers} worker${workers === 1 ? '' : 's'}`),
-      },
-      (job) => `${job.trace} ${job.spec} seed ${job.seed}`,
-    )
-  } finally {
-    progress.finish()
-  }
   const runs = results.map((r) => r.run)
   const board = buildScalingBoard(runs)
   const wallS = (performance.now() - started) / 1000

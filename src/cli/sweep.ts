@@ -3,7 +3,6 @@
  * threads, ranked into a leaderboard per trace (stdout table or JSON), optionally with an HTML
  * report of attainment, tail latency and goodput against request rate.
  */
-import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { Command } from 'commander'
 import { admissionNames } from '../policy/admission/registry.js'
@@ -15,18 +14,17 @@ import {
 } from '../policy/choice.js'
 import { kvNames } from '../policy/kv/registry.js'
 import { routerNames } from '../policy/registry.js'
-import { createProgress } from '../report/progress.js'
 import { writeSweepReport } from '../report/sweep-report.js'
 import type { RunSummary } from '../sim/result.js'
-import { buildGrid } from '../sweep/grid.js'
+import { buildGrid, type SweepJob } from '../sweep/grid.js'
 import { buildLeaderboard, type SweepRun } from '../sweep/leaderboard.js'
-import { runPool } from '../sweep/pool.js'
 import { formatLeaderboard, formatSweepFooter } from '../sweep/table.js'
 import { scanTrace, type TraceScan } from '../sweep/trace-scan.js'
 import { BUNDLED_TRACE_NAMES } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
+import { runPoolWithProgress } from './pool-progress.js'
 import { addFunctionOptions } from './simulate-functions.js'
 import { runScalingStudy, type StudyFlags } from './sweep-scaling.js'
 import { VERSION } from './version.js'
@@ -138,26 +136,13 @@ async function runSweep(
   }
 
   const jobs = buildGrid({ traces, policies, rateScales, seeds, requests })
-  const workers = Math.min(workersWanted ?? availableParallelism(), jobs.length)
-  const progress = createProgress({
+  const { results: summaries, workers } = await runPoolWithProgress<SweepJob, RunSummary>({
     label: 'sweep',
-    total: jobs.length,
-    stream: process.stderr,
-    enabled: Boolean(process.stderr.isTTY) && !f.quiet,
-    clock: () => performance.now(),
-    delayMs: 0,
+    jobs,
+    setup: { fleet: fleet.spec, fleetWhere: fleet.where, slo: fleet.slo },
+    workersWanted,
+    quiet: f.quiet,
   })
-  progress.update(0)
-  let summaries: RunSummary[]
-  try {
-    summaries = await runPool(jobs, {
-      workers,
-      setup: { fleet: fleet.spec, fleetWhere: fleet.where, slo: fleet.slo },
-      onDone: (done) => progress.update(done, `${workers} worker${workers === 1 ? '' : 's'}`),
-    })
-  } finally {
-    progress.finish()
-  }
   const runs: SweepRun[] = summaries.map((s, i) => {
     const job = jobs[i]!
     const base = scans.get(job.trace)?.base_rps ?? Number.NaN

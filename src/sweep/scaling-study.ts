@@ -9,7 +9,7 @@ import { createScaler, SCALER_KNOBS, type ScalerName } from '../policy/scaler/re
 import { planFleet } from '../sim/fleet.js'
 import type { FunctionSimOptions } from '../sim/functions/simulate.js'
 import { simulateFunctions } from '../sim/functions/simulate.js'
-import type { ScalingSeries } from '../sim/result.js'
+import type { ScalingSeries, ScalingSummary } from '../sim/result.js'
 import { simulate } from '../sim/simulator.js'
 import { openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
@@ -109,40 +109,13 @@ export async function runScalingJob(setup: SweepSetup, job: ScalingJob): Promise
     seed: job.seed,
     ...(job.requests !== undefined ? { requests: job.requests } : {}),
   })
-  const base = {
-    scaler: job.scaler,
-    spec: job.spec,
-    knob: job.knob,
-    value: job.value,
-    is_default: job.isDefault,
-    seed: job.seed,
-  }
   if (study.functions) {
     const d = await simulateFunctions(source, {
       ...study.functions,
       seed: job.seed,
       scaler: { label: job.spec, create: () => createScaler(job.spec) },
     })
-    const s = d.summary
-    return {
-      run: {
-        ...base,
-        requests: s.requests,
-        completed: s.completed,
-        rejected: s.rejected,
-        gpu_hours: s.gpu_hours,
-        cost_usd: s.cost_usd,
-        attainment: s.slo.attainment,
-        cold_starts: s.scaling?.cold_starts ?? 0,
-        replicas_mean: s.scaling?.replicas_mean ?? 0,
-        replicas_max: s.scaling?.replicas_max ?? 0,
-        latency_p99_s: s.wait_s.p99,
-        sim_wall_s: s.sim_wall_s,
-      },
-      ...(job.keepSeries && d.scaling ? { series: d.scaling } : {}),
-      end: seriesEnd(d.timeline.t, d.timeline.step_s, s.makespan_s),
-      fleet: s.fleet,
-    }
+    return resultOf(job, d, d.summary.wait_s.p99)
   }
   const plans = planFleet(setup.fleet, setup.fleetWhere)
   const d = await simulate(plans, source, {
@@ -151,10 +124,38 @@ export async function runScalingJob(setup: SweepSetup, job: ScalingJob): Promise
     ...resolveChoice({ ...study.choice, scaler: job.spec }),
     ...(setup.fleet.kvTransfer ? { kvTransfer: setup.fleet.kvTransfer } : {}),
   })
+  return resultOf(job, d, d.summary.ttft_s.p99)
+}
+
+/** RunOutcome is what both simulators return that a study run reads. */
+interface RunOutcome {
+  readonly summary: {
+    readonly requests: number
+    readonly completed: number
+    readonly rejected: number
+    readonly gpu_hours: number
+    readonly cost_usd: number
+    readonly slo: { readonly attainment: number }
+    readonly scaling?: ScalingSummary
+    readonly sim_wall_s: number
+    readonly makespan_s: number
+    readonly fleet: string
+  }
+  readonly scaling?: ScalingSeries
+  readonly timeline: { readonly t: ReadonlyArray<number>; readonly step_s: number }
+}
+
+/** resultOf reduces a run to the study's row; `latencyP99` is the latency its SLO is on. */
+function resultOf(job: ScalingJob, d: RunOutcome, latencyP99: number): ScalingResult {
   const s = d.summary
   return {
     run: {
-      ...base,
+      scaler: job.scaler,
+      spec: job.spec,
+      knob: job.knob,
+      value: job.value,
+      is_default: job.isDefault,
+      seed: job.seed,
       requests: s.requests,
       completed: s.completed,
       rejected: s.rejected,
@@ -164,7 +165,7 @@ export async function runScalingJob(setup: SweepSetup, job: ScalingJob): Promise
       cold_starts: s.scaling?.cold_starts ?? 0,
       replicas_mean: s.scaling?.replicas_mean ?? 0,
       replicas_max: s.scaling?.replicas_max ?? 0,
-      latency_p99_s: s.ttft_s.p99,
+      latency_p99_s: latencyP99,
       sim_wall_s: s.sim_wall_s,
     },
     ...(job.keepSeries && d.scaling ? { series: d.scaling } : {}),
