@@ -59,6 +59,25 @@ export class EventQueue {
     return this.#heap[0]
   }
 
+  /**
+   * runBefore handles, in order, every event that comes before an arrival at `t`: all earlier
+   * events, and those at `t` whose kind sorts before Arrival (see EventKind). Events a handler
+   * schedules are handled too when they qualify.
+   */
+  runBefore(t: number, handle: (e: SimEvent) => void): void {
+    for (;;) {
+      const top = this.#heap[0]
+      if (!top || top.time > t || (top.time === t && top.kind > EventKind.Arrival)) return
+      this.pop()
+      handle(top)
+    }
+  }
+
+  /** drain handles every remaining event, including those the handlers schedule. */
+  drain(handle: (e: SimEvent) => void): void {
+    for (let e = this.pop(); e; e = this.pop()) handle(e)
+  }
+
   /** pop removes and returns the next event. */
   pop(): SimEvent | undefined {
     const h = this.#heap

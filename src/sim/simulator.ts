@@ -16,7 +16,7 @@ import type { TraceRequest, TraceSource } from '../trace/types.js'
 import { createRng } from '../util/rng.js'
 import { Autoscaler } from './autoscaler.js'
 import { Disaggregation } from './disaggregation.js'
-import { EventKind, EventQueue } from './event-queue.js'
+import { EventKind, EventQueue, type SimEvent } from './event-queue.js'
 import { describeFleet, type InstancePlan, type KvTransferSpec } from './fleet.js'
 import { kvTiersSummary } from './kv-summary.js'
 import { MetricsCollector, type Slo } from './metrics.js'
@@ -291,21 +291,16 @@ export async function simulate(
     else route(r, hashes, now)
   }
 
+  const onEvent = (e: SimEvent): void => handle(e.kind, e.instance, e.time, e.seq)
   for await (const chunk of source.chunks()) {
     for (const r of chunk) {
-      const t = r.arrival
-      for (;;) {
-        const top = queue.peek()
-        if (!top || top.time > t || (top.time === t && top.kind > EventKind.Arrival)) break
-        queue.pop()
-        handle(top.kind, top.instance, top.time, top.seq)
-      }
+      queue.runBefore(r.arrival, onEvent)
       arrive(r)
     }
     opts.onProgress?.(arrivals, ctx.now)
   }
   sourceDone = true
-  for (let e = queue.pop(); e; e = queue.pop()) handle(e.kind, e.instance, e.time, e.seq)
+  queue.drain(onEvent)
 
   const { fields, cdf } = metrics.build()
   let hits = 0

@@ -12,7 +12,7 @@ import type { TraceRequest, TraceSource } from '../../trace/types.js'
 import { UsageError } from '../../util/errors.js'
 import { createRng } from '../../util/rng.js'
 import { cdfPoints, GrowableF64, summarize } from '../../util/stats.js'
-import { EventKind, EventQueue } from '../event-queue.js'
+import { EventKind, EventQueue, type SimEvent } from '../event-queue.js'
 import { TimelineRecorder } from '../timeline.js'
 import {
   DEFAULT_ACTIVATOR_CAPACITY,
@@ -226,21 +226,16 @@ export async function simulateFunctions(
     serviceFor(r, now).arrive(req, now)
   }
 
+  const onEvent = (e: SimEvent): void => handle(e.kind, e.instance, e.seq, e.time)
   for await (const chunk of source.chunks()) {
     for (const r of chunk) {
-      const t = r.arrival
-      for (;;) {
-        const top = queue.peek()
-        if (!top || top.time > t || (top.time === t && top.kind > EventKind.Arrival)) break
-        queue.pop()
-        handle(top.kind, top.instance, top.seq, top.time)
-      }
+      queue.runBefore(r.arrival, onEvent)
       arrive(r)
     }
     options.onProgress?.(requests, ctx.now)
   }
   sourceDone = true
-  for (let e = queue.pop(); e; e = queue.pop()) handle(e.kind, e.instance, e.seq, e.time)
+  queue.drain(onEvent)
 
   const start = Number.isNaN(first) ? 0 : first
   const makespan = last - start
