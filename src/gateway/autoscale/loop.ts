@@ -18,7 +18,7 @@ import { getGpu, getModel } from '../../catalog/index.js'
 import { DEFAULT_ENGINE } from '../../engine/config.js'
 import { coldStartSeconds } from '../../perf/cold-start.js'
 import { createScaler } from '../../policy/scaler/registry.js'
-import type { Scaler, ScaleSample, ScaleView } from '../../policy/scaler/types.js'
+import type { Scaler, ScaleView } from '../../policy/scaler/types.js'
 import { ReplicaLedger } from '../../scaling/ledger.js'
 import { reconcile } from '../../scaling/reconcile.js'
 import { MetricSampler } from '../../scaling/sampler.js'
@@ -68,24 +68,6 @@ export interface LoopDeps {
     events: ReplicaEvents,
     inFlight: (url: string) => number,
   ) => Actuator
-}
-
-/**
- * QUANTUM is the resolution the gateway's time-weighted means are handed over at: 2^-20 (about
- * 1e-6, the 6 digits Knative rounds its window averages to). On a grid of powers of two, the
- * running window totals scalers keep add and subtract exactly, so a window of idle seconds
- * averages to exactly 0 instead of a residue like 3e-16 that `ceil` turns into one replica kept
- * forever.
- */
-const QUANTUM = 2 ** -20
-
-/** exact puts a sample's fractional means on the QUANTUM grid. */
-function exact(s: ScaleSample): ScaleSample {
-  return {
-    ...s,
-    concurrency: Math.round(s.concurrency / QUANTUM) * QUANTUM,
-    utilisation: Math.round(s.utilisation / QUANTUM) * QUANTUM,
-  }
 }
 
 /** meetsSlo applies the config's `slo:` to one finished request (no SLO: every success counts). */
@@ -217,7 +199,7 @@ export class PoolAutoscaler {
           maxReplicas: this.#c.max,
           containerConcurrency: this.#cc,
           coldStartSeconds: this.#coldStart(),
-          samples: this.#sampler.take(now).map(exact),
+          samples: this.#sampler.take(now),
         },
       ],
     }
