@@ -12,6 +12,15 @@ export function parsePositive(flag: string, raw: string): number {
   return x
 }
 
+/** parseNonNegative parses a finite number ≥ 0. */
+export function parseNonNegative(flag: string, raw: string): number {
+  const x = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(x) || x < 0) {
+    throw new UsageError(`${flag}: expected a number >= 0, got '${raw}'`)
+  }
+  return x
+}
+
 /** parsePositiveInt parses an integer ≥ 1. */
 export function parsePositiveInt(flag: string, raw: string): number {
   const x = Number(raw)

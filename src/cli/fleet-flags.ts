@@ -14,7 +14,13 @@ import { loadFleetFile } from '../sim/fleet-config.js'
 import type { Slo } from '../sim/metrics.js'
 import { DEFAULT_ACTIVATOR_CAPACITY } from '../sim/scaled-fleet.js'
 import { UsageError } from '../util/errors.js'
-import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
+import {
+  parseFraction,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parsePositive,
+  parsePositiveInt,
+} from './args.js'
 
 /** DEFAULT_SLO: 2 s TTFT and 100 ms TPOT, a common interactive-chat target. */
 export const DEFAULT_SLO: Slo = { ttft_s: 2, tpot_s: 0.1 }
@@ -195,13 +201,8 @@ function autoscaleFlags(f: FleetFlags): GroupAutoscale | undefined {
   }
   const cc = int('--container-concurrency', f.containerConcurrency, 1)
   if (cc !== undefined) out.containerConcurrency = cc
-  if (f.provisionS !== undefined) {
-    const v = Number(f.provisionS)
-    if (f.provisionS.trim() === '' || !Number.isFinite(v) || v < 0) {
-      throw new UsageError(`--provision-s: expected a number >= 0, got '${f.provisionS}'`)
-    }
-    out.provisionSeconds = v
-  }
+  if (f.provisionS !== undefined)
+    out.provisionSeconds = parseNonNegative('--provision-s', f.provisionS)
   if (f.storageGbps !== undefined) out.storageGbps = parsePositive('--storage-gbps', f.storageGbps)
   const loras = int('--cold-start-loras', f.coldStartLoras, 0)
   if (loras !== undefined) out.loras = loras

@@ -29,7 +29,7 @@ import {
 import { formatFunctionFooter, formatFunctionTable } from '../sim/functions/table.js'
 import { type OpenOptions, openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
-import { parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
+import { parseNonNegative, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { VERSION } from './version.js'
 
 /** FunctionFlags are the raw flag values the function branch reads (commander's camelCase). */
@@ -225,10 +225,10 @@ export function functionOptions(f: FunctionFlags, ctx: FunctionRunContext): Func
   }
   const cc = opt(f.containerConcurrency, (v) => parsePositiveInt('--container-concurrency', v))
   const capacity = opt(f.activatorCapacity, (v) => parseNonNegativeInt('--activator-capacity', v))
-  const slo = opt(f.sloWait, (v) => nonNegative('--slo-wait', v))
+  const slo = opt(f.sloWait, (v) => parseNonNegative('--slo-wait', v))
   const weightGb = opt(f.functionGb, (v) => parsePositive('--function-gb', v))
-  const adapterGb = opt(f.adapterGb, (v) => nonNegative('--adapter-gb', v))
-  const provision = opt(f.provisionS, (v) => nonNegative('--provision-s', v))
+  const adapterGb = opt(f.adapterGb, (v) => parseNonNegative('--adapter-gb', v))
+  const provision = opt(f.provisionS, (v) => parseNonNegative('--provision-s', v))
   const storageGbps = opt(f.storageGbps, (v) => parsePositive('--storage-gbps', v))
   const tbc = opt(f.targetBurstCapacity, (v) => {
     const x = Number(v)
@@ -260,12 +260,4 @@ export function functionOptions(f: FunctionFlags, ctx: FunctionRunContext): Func
 
 function opt<T>(raw: string | undefined, parse: (v: string) => T): T | undefined {
   return raw === undefined ? undefined : parse(raw)
-}
-
-function nonNegative(flag: string, raw: string): number {
-  const x = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(x) || x < 0) {
-    throw new UsageError(`${flag}: expected a number >= 0, got '${raw}'`)
-  }
-  return x
 }

@@ -55,12 +55,8 @@ export function functionColdStartSeconds(c: FunctionColdStart, gpu: GpuSpec): nu
  */
 export const DEFAULT_CONTAINER_CONCURRENCY = 1
 
-/**
- * DEFAULT_ACTIVATOR_CAPACITY: requests the activator holds before it refuses more — Knative's
- * activator throttler queues up to `breakerQueueDepth = 10000` requests per revision before it
- * answers 503 (knative/serving pkg/activator/net/throttler.go).
- */
-export const DEFAULT_ACTIVATOR_CAPACITY = 10_000
+/** DEFAULT_ACTIVATOR_CAPACITY: the LLM fleet's activator bound, Knative's (see scaled-fleet.ts). */
+export { DEFAULT_ACTIVATOR_CAPACITY } from '../scaled-fleet.js'
 
 /**
  * DEFAULT_SLO_WAIT_SECONDS: 5 s from arrival to the start of execution. The trace's median job
