@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
-import { parseJson, readBody } from '../openai/read-body.js'
+import { ClientAborted, parseJson, readBody } from '../openai/read-body.js'
 import { type MetricsText, matchRoute, type RouteTable, serveMetrics } from '../openai/routes.js'
 
 /** DEFAULT_BODY_LIMIT is the largest request body accepted (bytes): 4 MiB. */
@@ -75,6 +75,10 @@ export function createEmulatorServer(routes: EmulatorRoutes, opts: ServerOptions
   const fail = (res: ServerResponse, err: unknown): void => {
     if (err instanceof ApiError) {
       sendError(res, err)
+      return
+    }
+    if (err instanceof ClientAborted) {
+      log(`emulator: ${err.message}`)
       return
     }
     log(`emulator: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)

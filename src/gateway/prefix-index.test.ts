@@ -22,6 +22,18 @@ describe('PrefixIndex', () => {
     expect(idx.match('a', [7, 8])).toBe(2)
   })
 
+  it('keeps the last blocks of a prompt longer than the whole cache', () => {
+    const idx = new PrefixIndex()
+    idx.setCapacity('a', 3)
+    idx.record('a', [9])
+    idx.record('a', [1, 2, 3, 4, 5])
+    expect(idx.size('a')).toBe(3)
+    expect(idx.match('a', [3, 4, 5])).toBe(3)
+    expect(idx.match('a', [9])).toBe(0)
+    idx.record('a', [6, 7])
+    expect([idx.match('a', [5]), idx.match('a', [6, 7]), idx.match('a', [4])]).toEqual([1, 2, 0])
+  })
+
   it('forgets a backend on reset or when its capacity changes', () => {
     const idx = new PrefixIndex()
     idx.record('a', [1, 2])

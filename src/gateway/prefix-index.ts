@@ -45,16 +45,24 @@ export class PrefixIndex {
       this.#perBackend.set(backend, set)
     }
     const cap = this.#capacity.get(backend) ?? this.defaultCapacity
-    for (let i = 0; i < hashes.length; i++) {
+    // A prompt of at least `cap` blocks evicts everything else and its own first blocks.
+    const from = hashes.length >= cap ? hashes.length - cap : 0
+    if (from > 0 || hashes.length === cap) set.clear()
+    for (let i = from; i < hashes.length; i++) {
       const h = hashes[i]!
       // Re-inserting moves the block to the most recently used end.
       set.delete(h)
       set.set(h, true)
     }
-    while (set.size > cap) {
-      const oldest = set.keys().next().value
-      if (oldest === undefined) break
-      set.delete(oldest)
+    // One iterator for all evictions: a fresh `keys().next()` per eviction walks past every
+    // entry deleted before it (V8 leaves holes until it rehashes): quadratic in the evictions.
+    if (set.size > cap) {
+      const keys = set.keys()
+      while (set.size > cap) {
+        const oldest = keys.next()
+        if (oldest.done) break
+        set.delete(oldest.value)
+      }
     }
   }
 

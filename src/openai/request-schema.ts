@@ -7,7 +7,53 @@
 import { z } from 'zod'
 import { ApiError, badRequest } from './api-error.js'
 
-const tokenIds = z.array(z.int().min(0)).min(1)
+/** PROMPT_SHAPES words what /v1/completions takes as a prompt. */
+const PROMPT_SHAPES =
+  'expected a string, an array of strings, an array of token ids or an array of those'
+
+/** badTokenId is the index of the first element that is not a token id, or -1. */
+function badTokenId(v: ReadonlyArray<unknown>): number {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]
+    if (!Number.isInteger(x) || (x as number) < 0) return i
+  }
+  return -1
+}
+
+/**
+ * checkPrompt accepts a string, or a non-empty array of strings, of token ids, or of token-id
+ * arrays, and otherwise names the first bad element (`prompt.1`). One loop, not a zod union of
+ * arrays: for the 700k token ids a 4 MB body holds, the union's per-element parse (recording an
+ * issue per element of each branch that fails) took 1.5 s of CPU; this takes milliseconds.
+ */
+function checkPrompt(v: unknown, ctx: z.RefinementCtx): void {
+  if (typeof v === 'string') return
+  if (!Array.isArray(v) || v.length === 0) {
+    ctx.addIssue({ code: 'custom', message: PROMPT_SHAPES })
+    return
+  }
+  const issue = (path: number[], message: string) => ctx.addIssue({ code: 'custom', path, message })
+  if (typeof v[0] === 'string') {
+    const i = v.findIndex((x) => typeof x !== 'string')
+    if (i >= 0) issue([i], 'expected a string, as the first element is')
+  } else if (Array.isArray(v[0])) {
+    for (let j = 0; j < v.length; j++) {
+      const ids = v[j] as unknown
+      const k = Array.isArray(ids) && ids.length > 0 ? badTokenId(ids) : -2
+      if (k === -2) issue([j], 'expected an array of token ids')
+      if (k >= 0) issue([j, k], 'expected a token id (an integer >= 0)')
+      if (k !== -1) return
+    }
+  } else {
+    const k = badTokenId(v)
+    if (k >= 0) issue([k], 'expected a token id (an integer >= 0)')
+  }
+}
+
+const promptSchema = z
+  .unknown()
+  .superRefine(checkPrompt)
+  .transform((v) => v as string | string[] | number[] | number[][])
 const stop = z.union([z.string(), z.array(z.string())], {
   error: 'expected a string or an array of strings',
 })
@@ -32,9 +78,7 @@ const commonFields = {
 
 const completionSchema = z.looseObject({
   ...commonFields,
-  prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)], {
-    error: 'expected a string, an array of strings, an array of token ids or an array of those',
-  }),
+  prompt: promptSchema,
   echo: z.boolean().nullish(),
 })
 
@@ -59,6 +103,9 @@ const chatSchema = z.looseObject({
 export type CompletionRequest = z.infer<typeof completionSchema>
 /** ChatRequest is a validated POST /v1/chat/completions body. */
 export type ChatRequest = z.infer<typeof chatSchema>
+
+/** RequestSummary is a request without its prompt: what the gateway needs after estimating it. */
+export type RequestSummary = Omit<GenerateRequest, 'prompt' | 'messages'>
 
 /** GenerateRequest is either endpoint's request, reduced to what the emulator acts on. */
 export interface GenerateRequest {
