@@ -1,10 +1,12 @@
 /**
  * @module `flotilla serve --config FILE.yaml`: the live gateway. Runs until SIGTERM or SIGINT,
- * then drains (stops accepting, lets admitted requests finish) and exits 0.
+ * then drains (stops accepting, lets admitted requests finish) and exits 0. Its log records are
+ * JSON lines on stderr by default (`--log-format text` for a terminal).
  */
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { loadGatewayConfig } from '../gateway/config.js'
 import { startGateway } from '../gateway/gateway.js'
+import { createLog, LOG_FORMATS, type LogFormat } from '../util/log.js'
 import { parseNonNegativeInt } from './args.js'
 import { serveUntilSignal } from './serve-until-signal.js'
 
@@ -12,16 +14,20 @@ interface ServeFlags {
   config: string
   seed: string
   drainTimeout: string
+  /** Checked by commander against LOG_FORMATS. */
+  logFormat: LogFormat
 }
 
 /** runServe serves until a signal; resolves to the exit code. */
 async function runServe(f: ServeFlags): Promise<number> {
+  const logFormat = f.logFormat
   const config = await loadGatewayConfig(f.config)
   const seed = parseNonNegativeInt('--seed', f.seed)
   const drainMs = parseNonNegativeInt('--drain-timeout', f.drainTimeout) * 1000
+  const log = createLog(logFormat)
   await serveUntilSignal(
     async () => {
-      const gateway = await startGateway(config, { seed })
+      const gateway = await startGateway(config, { seed, logFormat })
       const pools = gateway.pools
         .map((p) => {
           const auto = config.pools.find((c) => c.model === p.model)?.autoscale
@@ -31,13 +37,16 @@ async function runServe(f: ServeFlags): Promise<number> {
           return `${p.model} → ${backends}, router ${p.router.name}`
         })
         .join('; ')
-      process.stderr.write(`flotilla serve: listening on ${gateway.url} (${pools})\n`)
+      log('info', `flotilla serve: listening on ${gateway.url}`, { url: gateway.url, pools })
       return gateway
     },
     (code) =>
       `${f.config}: listen: cannot listen on ${config.listen.host}:${config.listen.port} (${code})`,
     async (gateway, signal) => {
-      process.stderr.write(`flotilla serve: ${signal}: draining in-flight requests\n`)
+      log('info', 'flotilla serve: draining in-flight requests', {
+        signal,
+        drain_timeout_s: drainMs / 1000,
+      })
       await gateway.close({ timeoutMs: drainMs })
     },
   )
@@ -57,6 +66,11 @@ export function serveCommand(done: (run: () => Promise<number>) => void): Comman
       '--drain-timeout <s>',
       'on SIGTERM, wait at most this long for in-flight requests',
       '30',
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log records on stderr: JSON lines, or text')
+        .choices([...LOG_FORMATS])
+        .default('json'),
     )
     .action(function serveAction(this: Command) {
       const flags = this.opts<ServeFlags>()

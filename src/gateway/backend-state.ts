@@ -11,9 +11,16 @@ export interface BackendState {
   readonly model: string
   /** Last health check passed. */
   healthy: boolean
-  /** Ejected after consecutive failures until this time (0 = not ejected). */
+  /** Out of routing after failures (outlier.ts); only a successful probe ends it. */
+  ejected: boolean
+  /** End of the current cool-off (0 = none); the probe that may re-admit is due then. */
   ejectedUntil: number
   consecutiveFailures: number
+  /** Ejections in a row without a quiet spell: the cool-off doubles with each (outlier.ts). */
+  ejections: number
+  lastEjectedAt: number
+  /** Re-admitted by a probe and not yet proven by a served request: one failure ejects it. */
+  probation: boolean
   /** Draining: finish in-flight work, take none. */
   draining: boolean
   /** The last successful scrape and when it arrived (−∞ = never). */
@@ -23,6 +30,8 @@ export interface BackendState {
   inFlight: number
   /** Prompt tokens of those requests (the gateway's estimate of queued prefill work). */
   inFlightPromptTokens: number
+  /** The context window its GET /v1/models reported (vLLM's `max_model_len`), if it did. */
+  maxModelLen: number | undefined
 }
 
 /** createBackendState returns a fresh record, healthy until a check says otherwise. */
@@ -31,42 +40,27 @@ export function createBackendState(url: string, model: string): BackendState {
     url,
     model,
     healthy: true,
+    ejected: false,
     ejectedUntil: 0,
     consecutiveFailures: 0,
+    ejections: 0,
+    lastEjectedAt: Number.NEGATIVE_INFINITY,
+    probation: false,
     draining: false,
     metrics: undefined,
     scrapedAt: Number.NEGATIVE_INFINITY,
     inFlight: 0,
     inFlightPromptTokens: 0,
+    maxModelLen: undefined,
   }
 }
 
-/**
- * recordFailure counts a failed attempt and ejects the backend after `threshold` in a row:
- * e.g. threshold 3, cool-off 10 s → the third consecutive failure at t=100 ejects it until t=110.
- * Returns true when this failure ejected it.
- */
-export function recordFailure(
-  b: BackendState,
-  now: number,
-  threshold: number,
-  coolOff: number,
-): boolean {
-  b.consecutiveFailures++
-  if (b.consecutiveFailures >= threshold && b.ejectedUntil <= now) {
-    b.ejectedUntil = now + coolOff
-    return true
-  }
-  return false
+/** isEjected says whether the backend is out of routing after failures. */
+export function isEjected(b: BackendState): boolean {
+  return b.ejected
 }
 
-/** recordSuccess clears the failure streak (a successful probe re-admits an ejected backend). */
-export function recordSuccess(b: BackendState): void {
-  b.consecutiveFailures = 0
-  b.ejectedUntil = 0
-}
-
-/** isEjected says whether the backend is in its cool-off at `now`. */
-export function isEjected(b: BackendState, now: number): boolean {
-  return b.ejectedUntil > now
+/** isReady says whether the backend takes new requests: healthy, not ejected, not draining. */
+export function isReady(b: BackendState): boolean {
+  return b.healthy && !b.ejected && !b.draining
 }

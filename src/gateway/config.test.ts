@@ -94,6 +94,50 @@ describe('gateway config', () => {
     })
   })
 
+  it('keeps backend URLs as written: the pool reduces them to their canonical form', () => {
+    const c = parseGatewayConfig(
+      MINIMAL.replace('http://127.0.0.1:8002', 'http://u:p@127.0.0.1:8002/v1'),
+      'gw.yaml',
+    )
+    expect(c.pools[0]!.backends).toEqual(['http://127.0.0.1:8001', 'http://u:p@127.0.0.1:8002/v1'])
+  })
+
+  it('allows one backend in two pools (a multi-model server)', () => {
+    const c = parseGatewayConfig(
+      `${MINIMAL.replace(/tenants:[\s\S]*$/, '')}  - model: qwen\n    backends: [http://127.0.0.1:8001/v1]\n`,
+      'gw.yaml',
+    )
+    expect(c.pools.map((p) => p.model)).toEqual(['llama-3.1-8b', 'qwen'])
+  })
+
+  it.each([
+    '0.0.0.0',
+    '::',
+    '::1',
+    'localhost',
+    'gw-1.internal.example.com',
+    'gw.example.',
+    `${'a'.repeat(63)}.example`,
+  ])('accepts listen host %s', (host) => {
+    const c = parseGatewayConfig(MINIMAL.replace('host: 127.0.0.1', `host: '${host}'`), 'gw.yaml')
+    expect(c.listen.host).toBe(host)
+  })
+
+  it.each([
+    'not a host!!',
+    '-gw.example',
+    'gw-.example',
+    'gw_1',
+    `${'a'.repeat(64)}.example`,
+    '[::1]',
+    '10.0.0',
+    'http://0.0.0.0',
+  ])('rejects listen host %j', (host) => {
+    expect(() =>
+      parseGatewayConfig(MINIMAL.replace('host: 127.0.0.1', `host: '${host}'`), 'gw.yaml'),
+    ).toThrow(/^gw.yaml:1: listen.host: /)
+  })
+
   it.each([
     [
       'a pool with neither backends nor autoscale',
@@ -167,6 +211,54 @@ describe('gateway config', () => {
       'an unknown admission policy',
       `admission: lottery\n${MINIMAL}`,
       /gw.yaml:1: admission: unknown admission policy 'lottery'/,
+    ],
+    [
+      'a backend URL with a query string',
+      MINIMAL.replace('http://127.0.0.1:8002', 'http://127.0.0.1:8002/v1?x=1'),
+      /gw.yaml:5: pools.0.backends.1: a query string is not allowed/,
+    ],
+    [
+      'a backend URL without a scheme',
+      MINIMAL.replace('http://127.0.0.1:8002', 'localhost:8002'),
+      /gw.yaml:5: pools.0.backends.1: the URL must start with http:\/\/ or https:\/\//,
+    ],
+    [
+      'a backend listed twice in one pool',
+      MINIMAL.replace('http://127.0.0.1:8002', 'http://127.0.0.1:8001/v1/'),
+      /gw.yaml:5: pools.0.backends.1: duplicate backend http:\/\/127.0.0.1:8001 \(also backends.0\)/,
+    ],
+    [
+      'a backend listed twice with different credentials',
+      MINIMAL.replace(
+        '[http://127.0.0.1:8001, http://127.0.0.1:8002]',
+        '\n      - http://a:x@127.0.0.1:8001\n      - http://b:y@127.0.0.1:8001',
+      ),
+      /gw.yaml:7: pools.0.backends.1: duplicate backend http:\/\/127.0.0.1:8001 \(also/,
+    ],
+    [
+      'a duplicate tenant name',
+      `${MINIMAL}  - { name: team-a, api_keys: [sk-other] }\n`,
+      /gw.yaml:8: tenants.1.name: duplicate tenant name 'team-a'/,
+    ],
+    [
+      'a listen host with spaces',
+      MINIMAL.replace('host: 127.0.0.1', "host: 'not a host!!'"),
+      /gw.yaml:1: listen.host: 'not a host!!' is not an IP address .* or a hostname/,
+    ],
+    [
+      'a listen host with an empty label',
+      MINIMAL.replace('host: 127.0.0.1', 'host: gw..example'),
+      /gw.yaml:1: listen.host/,
+    ],
+    [
+      'a mistyped IPv4 listen host',
+      MINIMAL.replace('host: 127.0.0.1', 'host: 127.0.0.256'),
+      /gw.yaml:1: listen.host/,
+    ],
+    [
+      'an empty listen host',
+      MINIMAL.replace('host: 127.0.0.1', "host: ''"),
+      /gw.yaml:1: listen.host/,
     ],
     [
       'a negative priority class',

@@ -4,6 +4,7 @@
  * edge, so the gateway and its policies only ever see checked values.
  */
 import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { dtypes, gpuIds, modelIds, models } from '../catalog/index.js'
 import { DEFAULT_ENGINE } from '../engine/config.js'
@@ -13,6 +14,7 @@ import { LLMD_DEFAULTS } from '../policy/router/llm-d.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
 import { autoscaleSchema } from './autoscale/config.js'
+import { BackendUrlError, parseBackendUrl } from './backend-url.js'
 
 const positive = z.number().positive()
 const positiveInt = z.number().int().positive()
@@ -124,10 +126,48 @@ const admissionSchema = z.enum(GATEWAY_ADMISSIONS, {
   },
 })
 
-const backendUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//.test(u), { message: 'backend URLs must be http:// or https://' })
+/** backendUrl is checked by parseBackendUrl, whose error says why a URL cannot be used. */
+const backendUrl = z.string().superRefine((raw, ctx) => {
+  try {
+    parseBackendUrl(raw)
+  } catch (err) {
+    if (!(err instanceof BackendUrlError)) throw err
+    ctx.addIssue({ code: 'custom', message: err.message })
+  }
+})
+
+/** canonicalUrl is a valid backend URL's canonical form, undefined for an invalid one. */
+function canonicalUrl(raw: string): string | undefined {
+  try {
+    return parseBackendUrl(raw).url
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * noDuplicateBackends rejects a backend listed twice in one pool, compared by canonical URL
+ * (`http://h:80/v1/` and `http://h` are one backend): it would get two records and be counted as
+ * two. The same backend in two pools is allowed: one multi-model server (Ollama, say) may serve
+ * several pools' models.
+ */
+function noDuplicateBackends(backends: ReadonlyArray<string>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>()
+  backends.forEach((raw, j) => {
+    const url = canonicalUrl(raw)
+    if (url === undefined) return
+    const first = seen.get(url)
+    if (first === undefined) {
+      seen.set(url, j)
+      return
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: ['backends', j],
+      message: `duplicate backend ${url} (also backends.${first})`,
+    })
+  })
+}
 
 const poolSchema = z
   .object({
@@ -142,12 +182,19 @@ const poolSchema = z
      * gateway's fair queue). Unset: learned from scrapes (see gateway/saturation.ts).
      */
     max_in_flight: positiveInt.optional(),
+    /**
+     * The backends' context window in tokens (vLLM's max_model_len). Unset: learned from each
+     * backend's GET /v1/models (vLLM and SGLang report it); unknown, the gateway neither refuses
+     * requests for their length nor writes a max_tokens cap near the window.
+     */
+    max_model_len: positiveInt.optional(),
     perf: perfSchema.optional(),
     /** Replicas started and stopped by a scaler (gateway/autoscale/). */
     autoscale: autoscaleSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
+    noDuplicateBackends(p.backends, ctx)
     if (p.backends.length === 0 && !p.autoscale) {
       ctx.addIssue({
         code: 'custom',
@@ -173,6 +220,22 @@ const poolSchema = z
     }
   })
 
+/** HOSTNAME_LABEL is one RFC 1123 label: letters, digits and inner hyphens, 1–63 characters. */
+const HOSTNAME_LABEL = /^[a-z\d]([a-z\d-]{0,61}[a-z\d])?$/i
+
+/**
+ * isListenHost accepts what the listener can bind: an IP address, or a hostname made of RFC 1123
+ * labels (a trailing dot allowed). Checked here so that a typo reads as a config error naming the
+ * key, rather than as a DNS failure at start-up. A dotted all-digit name is a mistyped IPv4
+ * address, not a hostname.
+ */
+function isListenHost(host: string): boolean {
+  if (isIP(host) !== 0) return true
+  const name = host.endsWith('.') ? host.slice(0, -1) : host
+  if (name.length === 0 || name.length > 253 || /^[\d.]+$/.test(name)) return false
+  return name.split('.').every((label) => HOSTNAME_LABEL.test(label))
+}
+
 const tenantSchema = z
   .object({
     name: z.string().min(1),
@@ -190,7 +253,14 @@ const configSchema = z
   .object({
     listen: z
       .object({
-        host: z.string().default('127.0.0.1'),
+        host: z
+          .string()
+          .refine(isListenHost, {
+            error: (iss) =>
+              `'${String(iss.input)}' is not an IP address (127.0.0.1, 0.0.0.0, ::) or a ` +
+              'hostname (localhost, gw.example.com)',
+          })
+          .default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
       })
       .strict()
@@ -225,9 +295,15 @@ const configSchema = z
         first_byte_s: positive.default(30),
         /** Whole request. */
         request_s: positive.default(600),
+        /**
+         * Longest silence between two chunks of an answer that has begun, as nginx's
+         * proxy_read_timeout (default 60 s): a decode step takes milliseconds, so a minute of
+         * silence is a stalled backend, not a slow one.
+         */
+        idle_s: positive.default(60),
       })
       .strict()
-      .default({ first_byte_s: 30, request_s: 600 }),
+      .default({ first_byte_s: 30, request_s: 600, idle_s: 60 }),
     retries: z
       .object({ max: z.number().int().min(0).max(10).default(2) })
       .strict()
@@ -236,9 +312,11 @@ const configSchema = z
       .object({
         consecutive_failures: positiveInt.default(3),
         cool_off_s: positive.default(10),
+        /** The cool-off doubles with each ejection in a row, up to this (Envoy: 300 s). */
+        max_cool_off_s: positive.default(300),
       })
       .strict()
-      .default({ consecutive_failures: 3, cool_off_s: 10 }),
+      .default({ consecutive_failures: 3, cool_off_s: 10, max_cool_off_s: 300 }),
     queue: z
       .object({ max_size: z.number().int().min(0).default(1024), max_wait_s: positive.default(30) })
       .strict()
@@ -257,6 +335,17 @@ const configSchema = z
         })
       }
       models.add(p.model)
+    })
+    const names = new Set<string>()
+    c.tenants?.forEach((t, i) => {
+      if (names.has(t.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'name'],
+          message: `duplicate tenant name '${t.name}'`,
+        })
+      }
+      names.add(t.name)
     })
     const keys = new Set<string>()
     c.tenants?.forEach((t, i) => {

@@ -3,14 +3,16 @@
  * queue when every backend is saturated, the router's pick, the upstream attempt, retries on
  * another backend, outlier ejection, and the gateway's own in-flight and token accounting.
  *
- * A request's life: `serve` estimates its tokens and admits it against its tenant's limits (429
- * when over). If the pool's queue is empty and some backend has room it starts at once; else it
- * waits in the pool's queue, ordered by the config's `admission` policy (the VTC fair queue by
- * default; 429 when full, or after queue.max_wait_s). `#start` picks a
- * backend and counts the request in flight *synchronously*, so a burst released by `pump` never
- * over-fills a backend between two picks. An attempt that fails before the client got anything
- * (connect error, 5xx) is retried on a backend not yet tried, up to retries.max; after that, or
- * after the client got the head, the failure is final.
+ * A request's life: `serve` plans its token charge (token-charge.ts) and admits it against its
+ * tenant's limits (400 when it can never fit, 429 when over for now). If the pool's queue is
+ * empty and some backend has room it starts at once; else it waits in the pool's queue, ordered
+ * by the config's `admission` policy (the VTC fair queue by default; 429 when full, or after
+ * queue.max_wait_s). `#start` picks a backend and counts the request in flight
+ * *synchronously*, so a burst released by `pump` never over-fills a backend between two picks.
+ * An attempt that fails before the client got anything (connect error, 5xx) is retried on a
+ * backend not yet tried, up to retries.max; after that, or after the client got the head, the
+ * failure is final. While it streams, output past the reservation is drawn from the tenant's
+ * bucket token by token; a stream the bucket cannot pay for is cut with a final error frame.
  *
  * An autoscaled pool with no routable backend holds requests instead of answering 503, as
  * Knative's activator does at zero: they wait in the same queue (at most hold.max_requests, else
@@ -19,16 +21,19 @@
  */
 import type { Dispatcher } from 'undici'
 import type { ApiError } from '../openai/api-error.js'
+import { errorText, type Log } from '../util/log.js'
 import type { Rng } from '../util/rng.js'
 import { holdFull, holdTimeout } from './autoscale/errors.js'
 import type { Clock } from './clock.js'
 import type { GatewayConfig } from './config.js'
 import {
+  contextExceeded,
   internalError,
   modelNotFound,
   noHealthyBackend,
   queueFull,
   queueTimeout,
+  tokensExhausted,
   upstreamFailed,
   upstreamTimeout,
 } from './errors.js'
@@ -41,14 +46,14 @@ import {
   usedTokens,
 } from './exchange.js'
 import { createPoolQueue, type PoolQueue } from './fair-queue.js'
-import type { FailureKind, GatewayMetrics } from './gateway-metrics.js'
-import { type EjectionPolicy, noteFailure, noteSuccess } from './outlier.js'
+import type { CutReason, FailureKind, GatewayMetrics } from './gateway-metrics.js'
+import { type EjectionPolicy, ejectionPolicy, noteFailure, noteSuccess } from './outlier.js'
 import type { Pool, Upstream } from './pool.js'
 import type { PrefixIndex } from './prefix-index.js'
 import { type AttemptOutcome, attempt } from './proxy.js'
-import { estimateRequest } from './request-info.js'
 import { sendError } from './respond.js'
 import type { Tenants } from './tenants.js'
+import { type ChargePlan, exceedsContext, planCharge } from './token-charge.js'
 
 /** HoldPolicy is how an autoscaled pool holds requests while no backend is routable. */
 export interface HoldPolicy {
@@ -96,7 +101,7 @@ export interface DispatchDeps {
   readonly observer: GatewayObserver | undefined
   /** Called when a failure ejects a backend (the health checker schedules its probe). */
   readonly onEjected: (pool: Pool, u: Upstream) => void
-  readonly log: (line: string) => void
+  readonly log: Log
   readonly autoscale?: AutoscaleHooks | undefined
 }
 
@@ -110,8 +115,9 @@ export class Dispatch {
   /** Queued calls that were held for want of a backend, and how many per pool. */
   readonly #held = new WeakSet<Exchange>()
   readonly #heldCount = new Map<Pool, number>()
+  /** Calls admitted and not finished (queued or running), for the shutdown's last word. */
+  readonly #live = new Set<Exchange>()
   #nextId = 0
-  #active = 0
   #onIdle: (() => void) | undefined
 
   constructor(d: DispatchDeps) {
@@ -126,10 +132,7 @@ export class Dispatch {
       const capacity = Math.max(d.config.queue.max_size, hold?.maxRequests ?? 0)
       this.#queues.set(pool, createPoolQueue(d.config.admission, capacity))
     }
-    this.#ejection = {
-      consecutiveFailures: d.config.ejection.consecutive_failures,
-      coolOff: d.config.ejection.cool_off_s,
-    }
+    this.#ejection = ejectionPolicy(d.config.ejection)
     this.#staleAfter = (d.config.scrape.interval_ms + d.config.scrape.staleness_ms) / 1000
   }
 
@@ -145,7 +148,7 @@ export class Dispatch {
 
   /** idle resolves once no call is active. */
   idle(): Promise<void> {
-    if (this.#active === 0) return Promise.resolve()
+    if (this.#live.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const prev = this.#onIdle
       this.#onIdle = () => {
@@ -153,6 +156,21 @@ export class Dispatch {
         resolve()
       }
     })
+  }
+
+  /**
+   * stopAll ends every call still queued or running with `err` (the drain timeout expired): a
+   * queued one gets it as its answer, a running stream as its last frame.
+   */
+  stopAll(err: ApiError): void {
+    for (const ex of [...this.#live]) {
+      if (ex.state === 'queued') {
+        this.#withdraw(ex)
+        this.#fail(ex, err)
+      } else if (ex.state === 'running') {
+        this.#cut(ex, 'shutdown', err)
+      }
+    }
   }
 
   /**
@@ -169,9 +187,9 @@ export class Dispatch {
       return Promise.resolve()
     }
     const { pool, adapter } = target
-    const est = estimateRequest(call.request, call.chat, adapter)
+    let plan: ChargePlan
     try {
-      d.tenants.admit(tenant, est.promptTokens + est.maxTokens, d.clock.now())
+      plan = this.#admitTenant(call, pool)
     } catch (err) {
       d.metrics.decision(pool.model, pool.router.name, 'rejected')
       d.metrics.request(pool.model, 'none', (err as ApiError).status, tenant.name)
@@ -180,12 +198,39 @@ export class Dispatch {
     }
     const id = this.#nextId++
     return new Promise<void>((finished) => {
-      const ex = createExchange(id, call, pool, adapter, est, finished)
-      this.#active++
+      const ex = createExchange(id, call, pool, adapter, plan, finished)
+      this.#live.add(ex)
       d.autoscale?.entered(pool, call.arrival)
       call.clientGone.addEventListener('abort', () => this.#clientGone(ex), { once: true })
       this.#admit(ex)
     })
+  }
+
+  /**
+   * #admitTenant refuses what cannot fit the context window, plans the token charge, takes it
+   * from the tenant (or throws its 400/429), and tells the client its budget in OpenAI's
+   * rate-limit headers (and the cap, when the gateway set max_tokens).
+   */
+  #admitTenant(call: Call, pool: Pool): ChargePlan {
+    const d = this.#d
+    const now = d.clock.now()
+    const { promptTokens, tenant, chat } = call
+    const maxTokens = call.request.maxTokens
+    const context = pool.context()
+    if (exceedsContext(promptTokens, maxTokens, chat, context)) {
+      throw contextExceeded(pool.model, context!, promptTokens, maxTokens)
+    }
+    const balance = tenant.bucket?.balance(now)
+    const plan = planCharge({ promptTokens, maxTokens, chat, context, balance })
+    const res = call.res
+    try {
+      d.tenants.admit(tenant, plan.reserve, now)
+    } finally {
+      const headers = d.tenants.rateHeaders(tenant, now)
+      if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+    }
+    if (plan.cap !== undefined) res.setHeader('x-flotilla-max-tokens', plan.cap)
+    return plan
   }
 
   /** #admit starts the exchange now, or queues it when every backend is saturated. */
@@ -305,12 +350,12 @@ export class Dispatch {
     ex.backend = u
     ex.tried.add(picked)
     u.state.inFlight++
-    u.state.inFlightPromptTokens += ex.est.promptTokens
-    const hashes = ex.est.blockHashes
+    u.state.inFlightPromptTokens += ex.call.promptTokens
+    const hashes = ex.call.blockHashes
     if (!retry) {
       d.metrics.prefix(pool.model, hashes.length, d.prefix.match(u.url, hashes))
       // VTC charges service as it is given; the estimate now, settled to the actual at the end.
-      this.#queues.get(pool)?.charge(ex.call.tenant.name, ex.charged)
+      this.#queues.get(pool)?.charge(ex.call.tenant.name, ex.plan.reserve)
     }
     d.prefix.record(u.url, hashes)
     d.metrics.decision(pool.model, pool.router.name, retry ? 'retry' : 'routed')
@@ -322,7 +367,7 @@ export class Dispatch {
       reason: retry ? 'retry' : 'routed',
     })
     this.#run(ex, u).catch((err: unknown) => {
-      d.log(`gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+      d.log('error', 'internal error', { error: errorText(err) })
       this.#fail(ex, internalError())
     })
   }
@@ -331,30 +376,64 @@ export class Dispatch {
   async #run(ex: Exchange, u: Upstream): Promise<void> {
     const d = this.#d
     const call = ex.call
+    const timeouts = d.config.timeouts
     const series = d.metrics.series(ex.pool.model, u.url)
-    const requestMs = Math.max(
-      1,
-      (call.arrival + d.config.timeouts.request_s - d.clock.now()) * 1000,
-    )
+    const requestMs = Math.max(1, (call.arrival + timeouts.request_s - d.clock.now()) * 1000)
     let outcome: AttemptOutcome
     try {
       outcome = await attempt({
         agent: d.agent,
         origin: u.origin,
         path: `${u.basePath}${call.chat ? '/v1/chat/completions' : '/v1/completions'}`,
-        body: call.body,
+        body: ex.upstreamBody,
+        headers: u.authorization
+          ? { ...JSON_HEADERS, authorization: u.authorization }
+          : JSON_HEADERS,
         res: call.res,
-        firstByteMs: d.config.timeouts.first_byte_s * 1000,
+        firstByteMs: timeouts.first_byte_s * 1000,
         requestMs,
+        idleMs: timeouts.idle_s * 1000,
         clientGone: call.clientGone,
-        onChunk: (chunk, first) => noteChunk(ex, chunk, first, d.clock.now(), series),
+        stop: ex.stop.signal,
+        onChunk: (chunk, first) => {
+          const tokens = noteChunk(ex, chunk, first, d.clock.now(), series)
+          return tokens === 0 || this.#pay(ex, tokens)
+        },
       })
     } finally {
       u.state.inFlight--
-      u.state.inFlightPromptTokens -= ex.est.promptTokens
+      u.state.inFlightPromptTokens -= call.promptTokens
     }
     this.#settle(ex, u, outcome)
     this.pump(ex.pool)
+  }
+
+  /**
+   * #pay draws the tokens a stream has delivered beyond its reservation from the tenant's bucket.
+   * When the bucket cannot pay, the chunk is withheld and the stream cut: a tenant's stream
+   * never runs its bucket below zero, however many run at once.
+   */
+  #pay(ex: Exchange, tokens: number): boolean {
+    const d = this.#d
+    const meter = ex.meter!
+    const due = ex.call.promptTokens + meter.tokens - ex.reserved
+    if (due <= 0) return true
+    const tenant = ex.call.tenant
+    if (d.tenants.draw(tenant, due, d.clock.now())) {
+      ex.reserved += due
+      return true
+    }
+    meter.tokens -= tokens // withheld: not delivered, not owed
+    const perMinute = tenant.bucket?.perMinute ?? 0
+    this.#cut(ex, 'tokens_per_minute', tokensExhausted(tenant.name, perMinute, meter.tokens))
+    return false
+  }
+
+  /** #cut stops a running exchange's answer with `err`, for `reason`. */
+  #cut(ex: Exchange, reason: CutReason, err: ApiError): void {
+    if (ex.stop.signal.aborted) return
+    ex.cutReason = reason
+    ex.stop.abort(err)
   }
 
   /** #settle applies an attempt's outcome: success, retry, or the final failure. */
@@ -363,14 +442,22 @@ export class Dispatch {
     const pool = ex.pool
     switch (outcome.kind) {
       case 'done':
-        noteSuccess(u.state, this.#ejection)
+        noteSuccess(u.state)
         this.#finish(ex, outcome.status)
         return
       case 'client_gone':
         this.#finish(ex, 499)
         return
+      case 'stopped':
+        if (!outcome.forwarded) {
+          this.#fail(ex, outcome.error)
+          return
+        }
+        d.metrics.cut(pool.model, ex.cutReason ?? 'shutdown')
+        this.#finish(ex, outcome.error.status)
+        return
       case 'retry': {
-        this.#failed(pool, u)
+        this.#failed(pool, u, outcome.failure)
         const again = ex.tried.size <= d.config.retries.max && !ex.call.clientGone.aborted
         d.metrics.failure(pool.model, u.url, outcome.failure, again)
         if (again) {
@@ -381,42 +468,65 @@ export class Dispatch {
         return
       }
       case 'timeout':
-      case 'broken': {
-        this.#failed(pool, u)
-        const kind: FailureKind = outcome.kind === 'timeout' ? 'timeout' : 'mid_stream'
-        d.metrics.failure(pool.model, u.url, kind, false)
-        const status = outcome.kind === 'timeout' ? 504 : 502
-        if (outcome.kind === 'timeout' && !outcome.forwarded) {
-          this.#fail(ex, upstreamTimeout(outcome.detail))
-        } else {
-          this.#finish(ex, status) // attempt() already ended the client's stream with an error
-        }
+      case 'broken':
+        this.#broken(ex, u, outcome)
         return
-      }
     }
   }
 
-  /** #failed records a backend failure and its ejection. */
-  #failed(pool: Pool, u: Upstream): void {
+  /** #broken settles an attempt that timed out or broke: final, counted against the backend. */
+  #broken(
+    ex: Exchange,
+    u: Upstream,
+    outcome: Extract<AttemptOutcome, { kind: 'timeout' | 'broken' }>,
+  ): void {
     const d = this.#d
-    if (!noteFailure(u.state, d.clock.now(), this.#ejection)) return
+    const pool = ex.pool
+    const idle = outcome.kind === 'timeout' && outcome.which === 'idle'
+    const kind: FailureKind =
+      outcome.kind === 'broken' ? 'mid_stream' : idle ? 'idle_timeout' : 'timeout'
+    this.#failed(pool, u, kind)
+    d.metrics.failure(pool.model, u.url, kind, false)
+    if (outcome.kind === 'timeout' && !outcome.forwarded) {
+      this.#fail(ex, upstreamTimeout(outcome.detail))
+      return
+    }
+    if (idle) d.metrics.cut(pool.model, 'idle_timeout')
+    // attempt() already ended the client's stream with an error frame.
+    this.#finish(ex, outcome.kind === 'timeout' ? 504 : 502)
+  }
+
+  /** #failed records a backend failure (of `kind`) and its ejection. */
+  #failed(pool: Pool, u: Upstream, kind: FailureKind): void {
+    const d = this.#d
+    const s = u.state
+    const probation = s.probation
+    const now = d.clock.now()
+    if (!noteFailure(s, now, this.#ejection)) return
     d.metrics.ejected(pool.model, u.url)
     d.prefix.reset(u.url)
-    d.log(
-      `gateway: ejected ${u.url} (pool ${pool.model}) after ${u.state.consecutiveFailures} ` +
-        `consecutive failures, for at least ${this.#ejection.coolOff} s`,
-    )
+    d.log('warn', probation ? 'ejected backend: it failed on probation' : 'ejected backend', {
+      pool: pool.model,
+      backend: u.url,
+      failures: s.consecutiveFailures,
+      last_failure: kind,
+      cool_off_s: Number((s.ejectedUntil - now).toFixed(3)),
+      ejections_in_a_row: s.ejections,
+    })
     d.onEjected(pool, u)
   }
 
   /** #clientGone withdraws a queued call whose client left (a running one aborts in attempt()). */
   #clientGone(ex: Exchange): void {
-    if (ex.state !== 'queued') return
-    const queue = this.#queues.get(ex.pool)!
-    if (!queue.remove(ex.call.tenant.name, ex)) return
+    if (ex.state === 'queued' && this.#withdraw(ex)) this.#finish(ex, 499)
+  }
+
+  /** #withdraw takes a queued call out of its queue; false when it was not there. */
+  #withdraw(ex: Exchange): boolean {
+    if (!this.#queues.get(ex.pool)!.remove(ex.call.tenant.name, ex)) return false
     clearTimeout(ex.queueTimer)
     this.#hold(ex, false)
-    this.#finish(ex, 499)
+    return true
   }
 
   /** #fail answers with an error and finishes. */
@@ -436,19 +546,20 @@ export class Dispatch {
     const now = d.clock.now()
     const pool = ex.pool.model
     const url = ex.backend?.url ?? 'none'
-    const ok = status < 400
-    const used = usedTokens(ex, ok)
-    d.tenants.release(call.tenant, ex.charged - used, now)
-    // The fair-queue counter was charged up front; settle it to what was used.
-    this.#queues.get(ex.pool)?.charge(call.tenant.name, used - ex.charged)
+    const used = usedTokens(ex, status)
+    d.tenants.release(call.tenant, ex.reserved, used, now)
+    d.metrics.tenantTokens(call.tenant.name, used)
+    // The fair-queue counter was charged the reservation up front; settle it to what was used.
+    if (ex.backend) this.#queues.get(ex.pool)?.charge(call.tenant.name, used - ex.plan.reserve)
     d.metrics.request(pool, url, status, call.tenant.name)
     const e2e = now - call.arrival
+    const ok = status < 400
     if (ok && ex.backend) d.metrics.series(pool, url).e2e.observe(e2e)
     d.autoscale?.left(ex.pool, now, {
       status,
       e2e,
       ttft: ex.ttft,
-      outputTokens: ok ? used - ex.est.promptTokens : 0,
+      outputTokens: ok ? Math.max(0, used - call.promptTokens) : 0,
       served: ex.backend !== undefined,
     })
     d.observer?.onDone?.({
@@ -460,12 +571,15 @@ export class Dispatch {
       ttft: ex.ttft,
       e2e,
     })
-    this.#active--
+    this.#live.delete(ex)
     ex.finished()
-    if (this.#active === 0) {
+    if (this.#live.size === 0) {
       const idle = this.#onIdle
       this.#onIdle = undefined
       idle?.()
     }
   }
 }
+
+/** JSON_HEADERS are the upstream request headers of a backend without credentials. */
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' }

@@ -63,3 +63,41 @@ export function queueTimeout(model: string, waited: number): ApiError {
 export function internalError(): ApiError {
   return new ApiError(500, 'internal error in the gateway', { code: 'internal_error' })
 }
+
+/**
+ * tokensExhausted ends a stream that ran past its reservation while the tenant's bucket was
+ * empty: sent as the stream's last frame, a 429 in body only (the head already said 200).
+ */
+export function tokensExhausted(tenant: string, perMinute: number, delivered: number): ApiError {
+  return rateLimited(
+    `Rate limit reached for tenant '${tenant}' on tokens per minute (limit ${perMinute}): the ` +
+      `answer was cut after ${delivered} output tokens. Set max_tokens to stay within the limit.`,
+    'tokens_per_minute',
+    1,
+  )
+}
+
+/** contextExceeded is the 400 for a request that surely cannot fit the model's context window. */
+export function contextExceeded(
+  model: string,
+  context: number,
+  promptTokens: number,
+  maxTokens: number | undefined,
+): ApiError {
+  const asked = maxTokens === undefined ? '' : ` and ${maxTokens} in the completion`
+  return new ApiError(
+    400,
+    `This model's maximum context length is ${context} tokens. However, you requested about ` +
+      `${promptTokens} tokens in the prompt${asked} (model '${model}'). Shorten the prompt or ` +
+      'lower max_tokens.',
+    { param: maxTokens === undefined ? 'messages' : 'max_tokens', code: 'context_length_exceeded' },
+  )
+}
+
+/** shuttingDown is the 503 for requests still running or waiting when the drain timeout ends. */
+export function shuttingDown(): ApiError {
+  return new ApiError(503, 'the gateway is shutting down', {
+    code: 'shutting_down',
+    retryAfter: 1,
+  })
+}

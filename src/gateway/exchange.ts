@@ -4,13 +4,13 @@
  * and the token settlement at the end; plus the events an in-process observer receives.
  */
 import type { ServerResponse } from 'node:http'
-import type { GenerateRequest } from '../openai/request-schema.js'
+import type { RequestSummary } from '../openai/request-schema.js'
 import type { RequestInfo } from '../policy/types.js'
-import type { BackendSeries } from './gateway-metrics.js'
+import type { BackendSeries, CutReason } from './gateway-metrics.js'
 import type { Pool, Upstream } from './pool.js'
-import type { Estimate } from './request-info.js'
 import type { Tenant } from './tenants.js'
-import { countFrames, readUsage } from './usage.js'
+import type { ChargePlan } from './token-charge.js'
+import { StreamMeter, UsageScanner } from './usage.js'
 
 /** RoutedEvent reports one routing decision (tests, the demo). */
 export interface RoutedEvent {
@@ -28,7 +28,10 @@ export interface DoneEvent {
   /** The last backend tried, if any. */
   readonly backend: number | undefined
   readonly tenant: string
-  /** HTTP status (499: the client went away; a stream that failed after it began: 502/504). */
+  /**
+   * HTTP status (499: the client went away; a stream that failed after it began: 502/504, or
+   * 429 when the tenant's tokens ran out mid-stream).
+   */
   readonly status: number
   /** Seconds from arrival to the first streamed byte, for streams that produced one. */
   readonly ttft: number | undefined
@@ -44,9 +47,12 @@ export interface GatewayObserver {
 /** Call is one parsed client request. */
 export interface Call {
   readonly chat: boolean
-  /** The client's body, forwarded unchanged. */
+  /** The client's body, forwarded unchanged (unless the gateway caps its max_tokens). */
   readonly body: Buffer
-  readonly request: GenerateRequest
+  readonly request: RequestSummary
+  /** Estimated prompt tokens and block hashes (body-analysis.ts). */
+  readonly promptTokens: number
+  readonly blockHashes: Float64Array
   readonly tenant: Tenant
   /** Arrival on the gateway clock (seconds). */
   readonly arrival: number
@@ -62,9 +68,12 @@ export interface Exchange {
   readonly pool: Pool
   readonly adapter: string | undefined
   readonly info: RequestInfo
-  readonly est: Estimate
-  /** Tokens taken from the tenant's bucket (and charged to its fair-queue counter). */
-  readonly charged: number
+  /** The reservation and output cap (token-charge.ts). */
+  readonly plan: ChargePlan
+  /** The body sent upstream: the client's, or with the cap written in. */
+  readonly upstreamBody: Buffer
+  /** Tokens taken from the tenant's bucket so far: the reservation plus what streams drew. */
+  reserved: number
   state: 'queued' | 'running' | 'done'
   queueTimer: NodeJS.Timeout | undefined
   enqueuedAt: number
@@ -73,16 +82,16 @@ export interface Exchange {
   backend: Upstream | undefined
   ttft: number | undefined
   lastChunk: number
-  /** SSE frames seen (streamed) or the collected body (non-streamed), for the usage estimate. */
-  frames: number
-  bodyChunks: Buffer[] | undefined
-  bodyBytes: number
+  /** Output tokens streamed (streamed answers) or the usage of a non-streamed one. */
+  readonly meter: StreamMeter | undefined
+  readonly usage: UsageScanner | undefined
+  /** Aborted by the gateway to stop the answer; the reason is the client's ApiError. */
+  readonly stop: AbortController
+  /** Why the gateway stopped it, when it did. */
+  cutReason: CutReason | undefined
   /** Resolves the promise `Dispatch.serve` returned. */
   readonly finished: () => void
 }
-
-/** MAX_USAGE_BODY is the largest non-streamed body kept to read its `usage` (bytes). */
-const MAX_USAGE_BODY = 1 << 20
 
 /** createExchange starts an exchange in the queued state. */
 export function createExchange(
@@ -90,7 +99,7 @@ export function createExchange(
   call: Call,
   pool: Pool,
   adapter: string | undefined,
-  est: Estimate,
+  plan: ChargePlan,
   finished: () => void,
 ): Exchange {
   return {
@@ -101,12 +110,14 @@ export function createExchange(
     info: {
       id,
       model: pool.model,
-      inputTokens: est.promptTokens,
-      blockHashes: est.blockHashes,
+      inputTokens: call.promptTokens,
+      blockHashes: call.blockHashes,
       tenant: call.tenant.name,
     },
-    est,
-    charged: est.promptTokens + est.maxTokens,
+    plan,
+    upstreamBody:
+      plan.cap === undefined ? call.body : withMaxTokens(call.body, plan.cap, call.chat),
+    reserved: plan.reserve,
     state: 'queued',
     queueTimer: undefined,
     enqueuedAt: call.arrival,
@@ -114,16 +125,33 @@ export function createExchange(
     backend: undefined,
     ttft: undefined,
     lastChunk: 0,
-    frames: 0,
-    bodyChunks: call.request.stream ? undefined : [],
-    bodyBytes: 0,
+    meter: call.request.stream ? new StreamMeter(call.chat) : undefined,
+    usage: call.request.stream ? undefined : new UsageScanner(),
+    stop: new AbortController(),
+    cutReason: undefined,
     finished,
   }
 }
 
 /**
+ * withMaxTokens writes `max_tokens` (and for a chat `max_completion_tokens`, which vLLM prefers)
+ * at the end of a JSON object body. Every JSON parser the backends use (Python's, Go's,
+ * nlohmann's, JSON.parse) keeps the last of duplicate keys, so the body needs no re-encoding:
+ * one copy, whatever its size.
+ */
+export function withMaxTokens(body: Buffer, cap: number, chat: boolean): Buffer {
+  let end = body.length - 1
+  while (end > 0 && body[end] !== 0x7d) end--
+  const keys = chat
+    ? `,"max_tokens":${cap},"max_completion_tokens":${cap}}`
+    : `,"max_tokens":${cap}}`
+  return Buffer.concat([body.subarray(0, end), Buffer.from(keys)])
+}
+
+/**
  * noteChunk accounts one forwarded chunk at `now`: TTFT on the first of a stream, ITL between
- * the next ones, SSE frames counted; a non-streamed body is kept (up to 1 MiB) for its usage.
+ * the next ones; returns the output tokens it carried. A non-streamed body is scanned for its
+ * usage.
  */
 export function noteChunk(
   ex: Exchange,
@@ -131,8 +159,8 @@ export function noteChunk(
   first: boolean,
   now: number,
   series: BackendSeries,
-): void {
-  if (ex.call.request.stream) {
+): number {
+  if (ex.meter) {
     if (first) {
       ex.ttft = now - ex.call.arrival
       series.ttft.observe(ex.ttft)
@@ -140,23 +168,25 @@ export function noteChunk(
       series.itl.observe(now - ex.lastChunk)
     }
     ex.lastChunk = now
-    ex.frames += countFrames(chunk)
-  } else if (ex.bodyChunks && ex.bodyBytes + chunk.length <= MAX_USAGE_BODY) {
-    ex.bodyChunks.push(chunk)
-    ex.bodyBytes += chunk.length
+    return ex.meter.feed(chunk)
   }
+  ex.usage?.feed(chunk)
+  return 0
 }
 
 /**
- * usedTokens estimates what a finished exchange used: the prompt plus the output the backend
- * reported (non-streamed `usage`) or streamed (SSE frames less `[DONE]`, the chat role frame and
- * the usage frame); 0 for a failed one, so its whole charge is refunded.
+ * usedTokens is what a finished exchange owes: the prompt plus the output delivered, counted
+ * from the stream or read from a non-streamed body's usage (without one: the output the
+ * reservation covered). An answer that failed before delivering anything owes nothing. A
+ * client that leaves mid-stream owes what it was sent: otherwise aborting just before
+ * `[DONE]` would make every answer free.
  */
-export function usedTokens(ex: Exchange, ok: boolean): number {
-  if (!ok) return 0
-  const r = ex.call.request
-  const output = r.stream
-    ? Math.max(0, ex.frames - 1 - (ex.call.chat ? 1 : 0) - (r.includeUsage ? 1 : 0))
-    : (readUsage(ex.bodyChunks) ?? ex.est.maxTokens)
-  return ex.est.promptTokens + output
+export function usedTokens(ex: Exchange, status: number): number {
+  const output = ex.meter
+    ? ex.meter.output
+    : status < 400
+      ? (ex.usage?.reported ?? ex.plan.cap ?? ex.plan.outputReserve)
+      : 0
+  if (status >= 400 && output === 0) return 0
+  return ex.call.promptTokens + output
 }

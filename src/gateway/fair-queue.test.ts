@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { createPoolQueue, FairQueue } from './fair-queue.js'
-import { TokenBucket } from './quota.js'
 
 describe('FairQueue (virtual token counters)', () => {
   it('serves a light tenant ahead of a heavy one that has used more tokens', () => {
@@ -95,18 +94,5 @@ describe('pool queues by admission policy', () => {
 
   it('fair-share is the VTC FairQueue', () => {
     expect(createPoolQueue('fair-share', 5)).toBeInstanceOf(FairQueue)
-  })
-})
-
-describe('TokenBucket', () => {
-  it('refills per minute and says how long to wait', () => {
-    const b = new TokenBucket(1000, 0)
-    expect(b.take(900, 0)).toBe(0)
-    expect(b.take(300, 0)).toBeCloseTo(12, 9) // 100 left, 200 short at 1000/60 per s
-    expect(b.take(300, 12)).toBe(0)
-    expect(b.take(2000, 12)).toBe(Number.POSITIVE_INFINITY)
-    b.refund(50, 12)
-    expect(b.available(12)).toBeCloseTo(50, 9)
-    expect(b.available(1e6)).toBe(1000)
   })
 })

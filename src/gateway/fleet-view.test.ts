@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { testPerf } from '../../test/policy/fleet-fixture.js'
 import { createRouter } from '../policy/registry.js'
-import { createBackendState, recordFailure, recordSuccess } from './backend-state.js'
+import { createBackendState } from './backend-state.js'
 import { toFleetView } from './fleet-view.js'
+import { noteFailure, noteProbe } from './outlier.js'
 import { PrefixIndex } from './prefix-index.js'
 
 const metrics = (over: Partial<Record<string, number>> = {}) => ({
@@ -38,16 +39,16 @@ describe('gateway FleetView', () => {
     }
   })
 
-  it('hides ejected and unhealthy backends until a success re-admits them', () => {
+  it('hides ejected and unhealthy backends until a probe re-admits them', () => {
     const a = createBackendState('http://a', 'm')
-    expect(recordFailure(a, 100, 3, 10)).toBe(false)
-    expect(recordFailure(a, 100, 3, 10)).toBe(false)
-    expect(recordFailure(a, 100, 3, 10)).toBe(true)
+    const policy = { consecutiveFailures: 3, coolOff: 10, maxCoolOff: 300 }
+    for (let i = 0; i < 3; i++) noteFailure(a, 100, policy)
     const idx = new PrefixIndex()
     expect(toFleetView([a], 105, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
+    // Past the cool-off it stays out: only a passing probe brings it back.
+    expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
+    noteProbe(a, true, 111, policy)
     expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(true)
-    recordSuccess(a)
-    expect(a.consecutiveFailures).toBe(0)
     a.healthy = false
     expect(toFleetView([a], 111, idx, { staleAfter: 1 }).instances[0]!.ready).toBe(false)
   })

@@ -42,7 +42,7 @@ export function toFleetView(
       name: b.url,
       group: b.model,
       model: b.model,
-      ready: b.healthy && !isEjected(b, now),
+      ready: b.healthy && !isEjected(b),
       draining: b.draining,
       running: m?.running ?? b.inFlight,
       // When stale, assume at least everything we sent is queued and then some.

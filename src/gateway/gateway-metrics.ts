@@ -26,8 +26,17 @@ const COLD_START_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180
 /** RoutingReason labels a routing decision. */
 export type RoutingReason = 'routed' | 'retry' | 'queued' | 'rejected'
 
-/** FailureKind labels a failed upstream attempt. */
-export type FailureKind = 'connect' | 'status_5xx' | 'timeout' | 'mid_stream'
+/**
+ * FailureKind labels a failed upstream attempt: `timeout` before the answer began (first byte or
+ * whole request), `idle_timeout` when a started answer went silent for `timeouts.idle_s`.
+ */
+export type FailureKind = 'connect' | 'status_5xx' | 'timeout' | 'idle_timeout' | 'mid_stream'
+
+/**
+ * CutReason labels an answer the gateway ended itself after it had begun: the tenant's tokens
+ * ran out, the backend went silent (idle timeout), or the shutdown drain timed out.
+ */
+export type CutReason = 'tokens_per_minute' | 'idle_timeout' | 'shutdown'
 
 /** BackendGauge is one backend's live numbers, read at scrape time. */
 export interface BackendGauge {
@@ -65,6 +74,8 @@ export class GatewayMetrics {
   #matchedBlocks: Counter<string>
   #retries: Counter<string>
   #failures: Counter<string>
+  #cuts: Counter<string>
+  #tenantTokens: Counter<string>
   #series = new Map<string, BackendSeries>()
 
   constructor(source: GaugeSource) {
@@ -175,8 +186,20 @@ export class GatewayMetrics {
     })
     this.#failures = new Counter({
       name: 'flotilla_gateway_upstream_failures_total',
-      help: 'Failed upstream attempts by kind: connect, status_5xx, timeout, mid_stream.',
+      help: 'Failed upstream attempts by kind: connect, status_5xx, timeout, idle_timeout, mid_stream.',
       labelNames: ['pool', 'backend', 'kind'],
+      registers,
+    })
+    this.#cuts = new Counter({
+      name: 'flotilla_gateway_streams_cut_total',
+      help: 'Answers the gateway ended with an error after they had begun, by reason: tokens_per_minute, idle_timeout, shutdown.',
+      labelNames: ['pool', 'reason'],
+      registers,
+    })
+    this.#tenantTokens = new Counter({
+      name: 'flotilla_gateway_tenant_tokens_total',
+      help: "Tokens charged to each tenant's budget: prompt plus output delivered (estimated tokenisation).",
+      labelNames: ['tenant'],
       registers,
     })
   }
@@ -223,6 +246,16 @@ export class GatewayMetrics {
   failure(pool: string, backend: string, kind: FailureKind, retried: boolean): void {
     this.#failures.inc({ pool, backend, kind })
     if (retried) this.#retries.inc({ pool, backend })
+  }
+
+  /** cut counts an answer the gateway ended after it had begun. */
+  cut(pool: string, reason: CutReason): void {
+    this.#cuts.inc({ pool, reason })
+  }
+
+  /** tenantTokens counts tokens charged to a tenant. */
+  tenantTokens(tenant: string, tokens: number): void {
+    if (tokens > 0) this.#tenantTokens.inc({ tenant }, tokens)
   }
 
   /** ejected counts an ejection. */

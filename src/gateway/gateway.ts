@@ -7,15 +7,21 @@
  */
 import type { AddressInfo } from 'node:net'
 import { Agent } from 'undici'
+import { stringHash } from '../openai/tokenizer.js'
+import { createLog, type Log, type LogFormat } from '../util/log.js'
 import { createRng } from '../util/rng.js'
 import { type AutoscaleSnapshot, Autoscaling } from './autoscale/loop.js'
-import { isEjected } from './backend-state.js'
+import { isReady } from './backend-state.js'
+import { BodyWorkers } from './body-workers.js'
 import { type Clock, systemClock } from './clock.js'
 import type { GatewayConfig } from './config.js'
 import { Dispatch } from './dispatch.js'
+import { shuttingDown } from './errors.js'
 import type { GatewayObserver } from './exchange.js'
 import { AutoscalerMetrics, GatewayMetrics } from './gateway-metrics.js'
 import { HealthChecker } from './health.js'
+import { healthReport } from './health-report.js'
+import { ejectionPolicy } from './outlier.js'
 import { Pool } from './pool.js'
 import { PrefixIndex } from './prefix-index.js'
 import { Scraper } from './scraper.js'
@@ -31,8 +37,10 @@ export interface GatewayOptions {
   readonly clock?: Clock
   /** Seeds the routers' randomness (default 1). */
   readonly seed?: number
-  /** Receives one line per notable event (default: stderr). */
+  /** Receives each log line (default: stderr). */
   readonly log?: (line: string) => void
+  /** How log records are written: JSON lines or text (default text; `serve` defaults to json). */
+  readonly logFormat?: LogFormat
   readonly observer?: GatewayObserver
   /** Overrides `listen` (tests use port 0). */
   readonly host?: string
@@ -76,7 +84,7 @@ export async function startGateway(
   o: GatewayOptions = {},
 ): Promise<Gateway> {
   const clock = o.clock ?? systemClock
-  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const log = createLog(o.logFormat ?? 'text', o.log)
   const pools = config.pools.map((p) => new Pool(p, config.router))
   const prefix = new PrefixIndex()
   const tenants = new Tenants(config.tenants, clock.now())
@@ -88,7 +96,6 @@ export async function startGateway(
 
   const metrics = new GatewayMetrics({
     *backends() {
-      const now = clock.now()
       for (const pool of pools) {
         for (const u of pool.upstreams) {
           if (u.removed) continue
@@ -96,7 +103,7 @@ export async function startGateway(
           yield {
             pool: pool.model,
             backend: u.url,
-            ready: s.healthy && !s.draining && !isEjected(s, now),
+            ready: isReady(s),
             inFlight: s.inFlight,
           }
         }
@@ -119,10 +126,7 @@ export async function startGateway(
         log,
       })
     : undefined
-  const ejection = {
-    consecutiveFailures: config.ejection.consecutive_failures,
-    coolOff: config.ejection.cool_off_s,
-  }
+  const ejection = ejectionPolicy(config.ejection)
   const health = new HealthChecker({
     pools,
     agent,
@@ -176,24 +180,17 @@ export async function startGateway(
     ]),
   }
 
+  const bodies = new BodyWorkers(adapterSalts(pools))
+  const autoscaled = new Set(config.pools.filter((p) => p.autoscale).map((p) => p.model))
   const server = createGatewayServer({
     clock,
     tenants,
     bodyLimit: config.max_body_bytes,
     draining: () => draining,
+    analyze: (body, chat) => bodies.analyze(body, chat),
     completion: (call) => d.serve(call),
     models: () => models,
-    health: () => {
-      const now = clock.now()
-      return {
-        status: 'ok',
-        pools: pools.map((p) => ({
-          model: p.model,
-          backends: p.upstreams.filter((u) => !u.removed).length,
-          ready: p.states.filter((s) => s.healthy && !s.draining && !isEjected(s, now)).length,
-        })),
-      }
-    },
+    health: () => healthReport(pools, (p) => autoscaled.has(p.model)),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     log,
   })
@@ -216,9 +213,11 @@ export async function startGateway(
     health.stop()
     scraper.stop()
     await autoscaling?.close()
-    await agent.close()
+    await Promise.all([agent.close(), bodies.close()])
     throw err
   }
+  // After the listen: an operator whose port is taken needs that one line, not this noise.
+  warnUnreachable(pools, config.health.path, log)
   const port = (server.address() as AddressInfo).port
   const urlHost = host.includes(':') ? `[${host}]` : host
 
@@ -227,21 +226,19 @@ export async function startGateway(
     url: `http://${urlHost}:${port}`,
     port,
     pools,
-    backends: () => {
-      const now = clock.now()
-      return pools.flatMap((p) =>
+    backends: () =>
+      pools.flatMap((p) =>
         p.upstreams
           .filter((u) => !u.removed)
           .map((u) => ({
             pool: p.model,
             index: u.index,
             url: u.url,
-            ready: u.state.healthy && !u.state.draining && !isEjected(u.state, now),
+            ready: isReady(u.state),
             inFlight: u.state.inFlight,
             kvUsage: u.state.metrics?.kvUsage,
           })),
-      )
-    },
+      ),
     autoscaling: () => autoscaling?.snapshot() ?? [],
     metricsText: () => metrics.render(),
     close(opts = {}) {
@@ -257,15 +254,52 @@ export async function startGateway(
           }),
         ])
         clearTimeout(timer)
+        if (!drained) {
+          // Past the drain timeout every client still waiting gets the promised last word: an
+          // error answer, or a final error frame on a stream that had begun; not a bare reset.
+          d.stopAll(shuttingDown())
+          await Promise.race([d.idle(), new Promise((r) => setTimeout(r, 1_000))])
+        }
         health.stop()
         scraper.stop()
         await autoscaling?.close()
         server.closeAllConnections()
         await closed
         // Past the drain timeout, cut what is left upstream too.
-        await (drained ? agent.close() : agent.destroy())
+        await Promise.all([drained ? agent.close() : agent.destroy(), bodies.close()])
       })()
       return closing
     },
+  }
+}
+
+/**
+ * adapterSalts maps each pool's LoRA adapter names to the salt of their prompt blocks (a name
+ * that is also a pool's model selects that pool's base model, as Dispatch routes it).
+ */
+function adapterSalts(pools: ReadonlyArray<Pool>): Map<string, number> {
+  const models = new Set(pools.map((p) => p.model))
+  const salts = new Map<string, number>()
+  for (const p of pools) {
+    for (const a of p.adapters) if (!models.has(a)) salts.set(a, stringHash(a))
+  }
+  return salts
+}
+
+/** warnUnreachable logs each backend the first health round found down. */
+function warnUnreachable(pools: ReadonlyArray<Pool>, path: string, log: Log): void {
+  for (const p of pools) {
+    for (const u of p.upstreams) {
+      if (u.removed || u.state.healthy) continue
+      log(
+        'warn',
+        'backend unreachable at start-up; it gets no requests until a health check passes',
+        {
+          pool: p.model,
+          backend: u.url,
+          health_path: path,
+        },
+      )
+    }
   }
 }

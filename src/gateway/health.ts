@@ -6,8 +6,11 @@
  * after which the regular rounds probe it again.
  */
 import type { Dispatcher } from 'undici'
+import type { Log } from '../util/log.js'
+import { authHeaders } from './backend-url.js'
 import type { Clock } from './clock.js'
 import type { GatewayMetrics } from './gateway-metrics.js'
+import { learnContext } from './model-card.js'
 import { type EjectionPolicy, noteProbe, probeDue } from './outlier.js'
 import type { Pool, Upstream } from './pool.js'
 import type { PrefixIndex } from './prefix-index.js'
@@ -25,13 +28,15 @@ export interface HealthDeps {
   readonly path: string
   /** Called when a backend's readiness changed (queued work may now go there). */
   readonly onChange: (pool: Pool) => void
-  readonly log: (line: string) => void
+  readonly log: Log
 }
 
 /** HealthChecker probes backends on an interval and after ejections. */
 export class HealthChecker {
   readonly #d: HealthDeps
   readonly #busy = new Set<Upstream>()
+  /** Backends whose context window was asked for (model-card.ts). */
+  readonly #asked = new WeakSet<Upstream>()
   readonly #later = new Set<NodeJS.Timeout>()
   #timer: NodeJS.Timeout | undefined
 
@@ -75,7 +80,7 @@ export class HealthChecker {
 
   async #check(pool: Pool, u: Upstream): Promise<void> {
     const d = this.#d
-    if (this.#busy.has(u) || !probeDue(u.state, d.clock.now(), d.ejection)) return
+    if (this.#busy.has(u) || !probeDue(u.state, d.clock.now())) return
     this.#busy.add(u)
     let ok = false
     try {
@@ -83,6 +88,7 @@ export class HealthChecker {
         origin: u.origin,
         path: `${u.basePath}${d.path}`,
         method: 'GET',
+        headers: authHeaders(u),
         signal: AbortSignal.timeout(d.timeoutMs),
       })
       await res.body.dump()
@@ -94,10 +100,19 @@ export class HealthChecker {
     }
     const was = u.state.healthy
     const readmitted = noteProbe(u.state, ok, d.clock.now(), d.ejection)
+    if (ok && (readmitted || !this.#asked.has(u))) {
+      // Asked once per admission: a re-admitted backend may have restarted with another window.
+      this.#asked.add(u)
+      if (readmitted) u.state.maxModelLen = undefined
+      await learnContext(d.agent, u, pool.model, d.timeoutMs)
+    }
     if (readmitted) {
       d.metrics.readmitted(pool.model, u.url)
       d.prefix.reset(u.url)
-      d.log(`gateway: re-admitted ${u.url} (pool ${pool.model}) after a successful probe`)
+      d.log('info', 're-admitted backend after a successful probe (on probation)', {
+        pool: pool.model,
+        backend: u.url,
+      })
     }
     if (was !== u.state.healthy) d.onChange(pool)
   }

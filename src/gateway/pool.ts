@@ -22,6 +22,7 @@ import {
 } from '../policy/types.js'
 import type { Rng } from '../util/rng.js'
 import { type BackendState, createBackendState } from './backend-state.js'
+import { parseBackendUrl } from './backend-url.js'
 import type { GatewayConfig, RouterConfig } from './config.js'
 import { toFleetView } from './fleet-view.js'
 import type { PrefixIndex } from './prefix-index.js'
@@ -33,11 +34,16 @@ export type PoolConfig = GatewayConfig['pools'][number]
 /** Upstream is one backend of a pool: where it is and what the gateway knows of it. */
 export interface Upstream {
   readonly index: number
-  /** The URL as configured (the key of its prefix-index entries and metric labels). */
+  /**
+   * The canonical URL (backend-url.ts): the key of its prefix-index entries, its metric label
+   * and log name. Never holds credentials.
+   */
   readonly url: string
   readonly origin: string
   /** Path prefix of the URL ('' for a bare origin), put before /v1/…, /metrics, /health. */
   readonly basePath: string
+  /** The Authorization header value for the credentials the configured URL held, if any. */
+  readonly authorization?: string
   readonly state: BackendState
   /** In-flight cap learned from scrapes (saturation.ts), undefined until a scrape showed a queue. */
   learnedLimit: number | undefined
@@ -48,15 +54,19 @@ export interface Upstream {
   removed?: boolean
 }
 
-/** createUpstream is a fresh record for backend `url` in slot `index`. */
+/**
+ * createUpstream is a fresh record for backend `url` (as configured, or as the autoscaler names
+ * a replica) in slot `index`.
+ */
 function createUpstream(index: number, url: string, model: string): Upstream {
-  const u = new URL(url)
+  const b = parseBackendUrl(url)
   return {
     index,
-    url,
-    origin: u.origin,
-    basePath: u.pathname.replace(/\/+$/, ''),
-    state: createBackendState(url, model),
+    url: b.url,
+    origin: b.origin,
+    basePath: b.basePath,
+    ...(b.authorization !== undefined ? { authorization: b.authorization } : {}),
+    state: createBackendState(b.url, model),
     learnedLimit: undefined,
   }
 }
@@ -146,6 +156,7 @@ export class Pool {
   /** The backends' latency model, when the pool declares its hardware. */
   readonly perf: InstancePerf | undefined
   readonly #maxInFlight: number | undefined
+  readonly #maxModelLen: number | undefined
   readonly #upstreams: Upstream[]
   readonly #states: BackendState[]
 
@@ -157,6 +168,7 @@ export class Pool {
     this.router = routerOf(c.router ?? router)
     this.perf = perfOf(c)
     this.#maxInFlight = c.max_in_flight
+    this.#maxModelLen = c.max_model_len
   }
 
   /** upstreams are the pool's backend slots, by instance id (removed ones included). */
@@ -171,12 +183,13 @@ export class Pool {
 
   /**
    * addBackend puts a backend into the pool (the autoscaler's replica became ready) and returns
-   * its record: the one already serving `url`, else a fresh record in the first removed slot,
-   * else in a new slot. A fresh record, not a reused one: requests still running on the old
-   * backend settle their in-flight counts on the old object.
+   * its record: the one already serving `url` (compared in canonical form), else a fresh record
+   * in the first removed slot, else in a new slot. A fresh record, not a reused one: requests
+   * still running on the old backend settle their in-flight counts on the old object.
    */
   addBackend(url: string): Upstream {
-    const live = this.#upstreams.find((u) => !u.removed && u.url === url)
+    const canonical = parseBackendUrl(url).url
+    const live = this.#upstreams.find((u) => !u.removed && u.url === canonical)
     if (live) return live
     const free = this.#upstreams.findIndex((u) => u.removed)
     const index = free >= 0 ? free : this.#upstreams.length
@@ -191,6 +204,20 @@ export class Pool {
     u.removed = true
     u.state.draining = true
     u.state.healthy = false
+  }
+
+  /**
+   * context is the pool's context window: the config's max_model_len, else the largest one its
+   * backends reported (a request that fits none of them cannot run), else undefined.
+   */
+  context(): number | undefined {
+    if (this.#maxModelLen !== undefined) return this.#maxModelLen
+    let best: number | undefined
+    for (const u of this.#upstreams) {
+      const n = u.removed ? undefined : u.state.maxModelLen
+      if (n !== undefined) best = Math.max(best ?? 0, n)
+    }
+    return best
   }
 
   /** cap is a backend's in-flight cap: configured, learned, or none (Infinity). */

@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from 'undici'
 import { readBackendMetrics } from './backend-metrics.js'
+import { authHeaders } from './backend-url.js'
 import type { Clock } from './clock.js'
 import type { Pool, Upstream } from './pool.js'
 import type { PrefixIndex } from './prefix-index.js'
@@ -74,6 +75,7 @@ export class Scraper {
       origin: u.origin,
       path: `${u.basePath}/metrics`,
       method: 'GET',
+      headers: authHeaders(u),
       signal: AbortSignal.timeout(d.timeoutMs),
     })
     if (res.statusCode !== 200) {

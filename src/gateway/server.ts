@@ -1,13 +1,17 @@
 /**
  * @module The gateway's HTTP layer on node:http: routes, API keys, the body limit, JSON and
  * schema checks, each failure an OpenAI-style error with its status (401, 404, 405, 413, 400,
- * 503 while draining). A parsed completion request goes to `Dispatch.serve`.
+ * 503 while draining). A parsed completion request goes to `Dispatch.serve`. Bodies are analysed
+ * by size on the event loop or on worker threads (body-workers.ts), so no body, however built,
+ * holds up the other clients' streams.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ApiError } from '../openai/api-error.js'
-import { parseJson, readBody } from '../openai/read-body.js'
-import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
+import { ClientAborted, readBody } from '../openai/read-body.js'
 import { type MetricsText, matchRoute, type RouteTable, serveMetrics } from '../openai/routes.js'
+import { errorText, type Log } from '../util/log.js'
+import type { Analyzed } from './body-analysis.js'
+import { INLINE_BYTES } from './body-workers.js'
 import type { Clock } from './clock.js'
 import type { Call } from './exchange.js'
 import { sendError, sendJson } from './respond.js'
@@ -20,11 +24,14 @@ export interface ServerHandlers {
   readonly bodyLimit: number
   /** Draining: new requests get 503. */
   draining(): boolean
+  /** analyze parses, checks and estimates a body (rejects with the ApiError to answer). */
+  analyze(body: Buffer, chat: boolean): Promise<Analyzed>
   completion(call: Call): Promise<void>
   models(): unknown
-  health(): unknown
+  /** health is the /health body and its HTTP status (503 when nothing can be served). */
+  health(): { readonly status: number; readonly body: unknown }
   metrics(): Promise<MetricsText>
-  log(line: string): void
+  readonly log: Log
 }
 
 type Route = 'completions' | 'chat' | 'models' | 'health' | 'metrics'
@@ -38,6 +45,16 @@ const ROUTES: RouteTable<Route> = {
   '/metrics': { method: 'GET', route: 'metrics' },
 }
 
+/**
+ * allocBody puts a body bound for a worker thread in shared memory: the worker reads it where it
+ * lies, and the event loop never copies 4 MB in one turn.
+ */
+function allocBody(bytes: number): Buffer {
+  return bytes > INLINE_BYTES
+    ? Buffer.from(new SharedArrayBuffer(bytes))
+    : Buffer.allocUnsafe(bytes)
+}
+
 /** createGatewayServer builds the node:http server (not yet listening). */
 export function createGatewayServer(h: ServerHandlers): Server {
   const fail = (res: ServerResponse, err: unknown): void => {
@@ -45,7 +62,11 @@ export function createGatewayServer(h: ServerHandlers): Server {
       sendError(res, err)
       return
     }
-    h.log(`gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+    if (err instanceof ClientAborted) {
+      h.log('info', 'client disconnected during the upload', { received_bytes: err.received })
+      return
+    }
+    h.log('error', 'internal error', { error: errorText(err) })
     sendError(res, new ApiError(500, 'internal error in the gateway', { code: 'internal_error' }))
   }
 
@@ -56,17 +77,18 @@ export function createGatewayServer(h: ServerHandlers): Server {
   ): Promise<void> => {
     const arrival = h.clock.now()
     const tenant = h.tenants.resolve(req.headers.authorization)
-    const body = await readBody(req, h.bodyLimit)
-    const json = parseJson(body)
-    const request = chat ? parseChatRequest(json) : parseCompletionRequest(json)
     const gone = new AbortController()
     res.once('close', () => {
       if (!res.writableFinished) gone.abort()
     })
+    const body = await readBody(req, h.bodyLimit, allocBody)
+    const a = await h.analyze(body, chat)
     await h.completion({
       chat,
       body,
-      request,
+      request: a.request,
+      promptTokens: a.promptTokens,
+      blockHashes: a.blockHashes,
       tenant,
       arrival,
       res,
@@ -85,7 +107,8 @@ export function createGatewayServer(h: ServerHandlers): Server {
           if (h.draining()) {
             fail(res, new ApiError(503, 'the gateway is shutting down', { code: 'shutting_down' }))
           } else {
-            sendJson(res, h.health())
+            const health = h.health()
+            sendJson(res, health.body, health.status)
           }
           return
         case 'metrics':

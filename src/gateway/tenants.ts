@@ -2,7 +2,11 @@
  * @module Tenants: API keys → tenant, and each tenant's limits (tokens per minute and concurrent
  * requests). Without `tenants` in the config every caller is the one anonymous tenant, with no
  * key needed and no limits. Time is passed in (seconds).
+ *
+ * Keys are looked up by their SHA-256 digest and confirmed with a constant-time comparison, so
+ * the time a lookup takes says nothing about how much of a guessed key was right.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { ApiError } from '../openai/api-error.js'
 import type { GatewayConfig } from './config.js'
 import { rateLimited } from './errors.js'
@@ -24,9 +28,15 @@ export interface Tenant {
 /** ANONYMOUS is the tenant name used when the config lists no tenants. */
 export const ANONYMOUS = 'anonymous'
 
+/** digest is a key's SHA-256 (what the key table is indexed by). */
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest()
+}
+
 /** Tenants resolves keys and applies per-tenant limits. */
 export class Tenants {
-  #byKey = new Map<string, Tenant>()
+  /** Tenants by the hex SHA-256 of each key, with the digest to confirm against. */
+  #byKey = new Map<string, { readonly digest: Buffer; readonly tenant: Tenant }>()
   #anonymous: Tenant | undefined
   readonly all: ReadonlyArray<Tenant>
 
@@ -55,7 +65,10 @@ export class Tenants {
         active: 0,
       }
       all.push(tenant)
-      for (const k of t.api_keys) this.#byKey.set(k, tenant)
+      for (const k of t.api_keys) {
+        const d = digest(k)
+        this.#byKey.set(d.toString('hex'), { digest: d, tenant })
+      }
     }
     this.all = all
   }
@@ -64,8 +77,11 @@ export class Tenants {
   resolve(authorization: string | undefined): Tenant {
     if (this.#anonymous) return this.#anonymous
     const m = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-    const tenant = m ? this.#byKey.get(m[1]!) : undefined
-    if (tenant) return tenant
+    if (m) {
+      const d = digest(m[1]!)
+      const entry = this.#byKey.get(d.toString('hex'))
+      if (entry && timingSafeEqual(entry.digest, d)) return entry.tenant
+    }
     // OpenAI's answer to a missing or wrong key: 401, invalid_request_error, invalid_api_key.
     throw new ApiError(
       401,
@@ -77,11 +93,21 @@ export class Tenants {
   }
 
   /**
-   * admit takes a concurrency slot and `tokens` from the tenant's bucket, or throws a 429: over
-   * max_concurrency (retry in 1 s), or short of tokens (retry when the bucket will hold them,
-   * e.g. 300 short at 1,000 TPM → 18 s).
+   * admit takes a concurrency slot and reserves `tokens` from the tenant's bucket. A request that
+   * could never fit the bucket, even full, is a 400 (retrying cannot help, and SDKs retry 429s);
+   * otherwise it is a 429 when over max_concurrency (retry in 1 s) or short of tokens (retry
+   * when the bucket will hold them, e.g. 300 short at 1,000 TPM → 18 s).
    */
   admit(t: Tenant, tokens: number, now: number): void {
+    if (t.bucket && tokens > t.bucket.perMinute) {
+      throw new ApiError(
+        400,
+        `This request may use ${tokens} tokens (prompt + max_tokens), more than tenant ` +
+          `'${t.name}' may use in a minute (${t.bucket.perMinute}). Lower max_tokens or ` +
+          'shorten the prompt.',
+        { param: 'max_tokens', code: 'exceeds_tokens_per_minute' },
+      )
+    }
     if (t.active >= t.maxConcurrency) {
       throw rateLimited(
         `Tenant '${t.name}' has ${t.active} requests in flight, its limit (max_concurrency).`,
@@ -89,31 +115,55 @@ export class Tenants {
         1,
       )
     }
-    if (t.bucket) {
-      const wait = t.bucket.take(tokens, now)
-      if (wait === Number.POSITIVE_INFINITY) {
-        throw rateLimited(
-          `Request too large: it may use ${tokens} tokens (prompt + max_tokens), more than ` +
-            `tenant '${t.name}' may use in a minute (${t.bucket.perMinute}). Lower max_tokens.`,
-          'tokens_per_minute',
-          60,
-        )
-      }
-      if (wait > 0) {
-        throw rateLimited(
-          `Rate limit reached for tenant '${t.name}' on tokens per minute: limit ` +
-            `${t.bucket.perMinute}, this request needs ${tokens}. Retry in ${Math.ceil(wait)} s.`,
-          'tokens_per_minute',
-          wait,
-        )
-      }
+    const wait = t.bucket?.reserve(tokens, now) ?? 0
+    if (wait > 0) {
+      throw rateLimited(
+        `Rate limit reached for tenant '${t.name}' on tokens per minute: limit ` +
+          `${t.bucket!.perMinute}, this request needs ${tokens}. Retry in ${Math.ceil(wait)} s.`,
+        'tokens_per_minute',
+        wait,
+      )
     }
     t.active++
   }
 
-  /** release frees the slot and refunds tokens charged but not used. */
-  release(t: Tenant, refund: number, now: number): void {
-    t.active--
-    if (t.bucket && refund > 0) t.bucket.refund(refund, now)
+  /**
+   * draw takes `tokens` a stream delivers beyond its reservation; false when the bucket does not
+   * hold them (the stream is then cut). A tenant without a token limit always may.
+   */
+  draw(t: Tenant, tokens: number, now: number): boolean {
+    return t.bucket === undefined || t.bucket.draw(tokens, now)
   }
+
+  /**
+   * release frees the slot and settles the reservation: `reserved - used` comes back when
+   * positive, and is taken (into debt if need be) when negative.
+   */
+  release(t: Tenant, reserved: number, used: number, now: number): void {
+    t.active--
+    if (t.bucket && used !== reserved) t.bucket.settle(reserved - used, now)
+  }
+
+  /**
+   * rateHeaders are OpenAI's rate-limit headers for a tenant with a token limit: the limit, what
+   * is left, and when the bucket is full again (OpenAI's duration form, e.g. "6m0s", "1.5s").
+   */
+  rateHeaders(t: Tenant, now: number): Record<string, string> | undefined {
+    const b = t.bucket
+    if (!b) return undefined
+    return {
+      'x-ratelimit-limit-tokens': String(b.perMinute),
+      'x-ratelimit-remaining-tokens': String(Math.max(0, Math.floor(b.balance(now)))),
+      'x-ratelimit-reset-tokens': duration(b.fullIn(now)),
+    }
+  }
+}
+
+/** duration writes seconds as OpenAI's reset headers do: "1m30s", "12s", "0.5s". */
+export function duration(s: number): string {
+  const r = Math.max(0, Math.round(s * 10) / 10)
+  if (r < 60) return `${r}s`
+  const whole = Math.round(r)
+  const m = Math.floor(whole / 60)
+  return `${m}m${whole - m * 60}s`
 }

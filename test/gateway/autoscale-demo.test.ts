@@ -23,6 +23,6 @@ describe('flotilla demo --autoscale', () => {
     expect(out).toMatch(/replicas: 0 → [1-3] → \d; \d+ cold starts, \d+ request\(s\) held at zero/)
     expect(live).toContain('0 emulators (autoscaled, max 3)')
     expect(live).toMatch(/kpa: desired \d · ready \d · starting \d · draining \d · held \d/)
-    expect(live).toMatch(/autoscale llama-3\.1-8b: .* ready after/)
+    expect(live).toMatch(/INFO replica ready pool=llama-3\.1-8b backend=http/)
   }, 30_000)
 })

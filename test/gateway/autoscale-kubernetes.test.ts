@@ -246,7 +246,9 @@ describe('the kubernetes actuator', () => {
       expect(JSON.parse(p.body)).toEqual({ spec: { replicas: 1 } })
       expect(p.auth).toBe('Bearer test-token')
     }
-    expect(logs.some((l) => /cannot scale deployments\/vllm to 1: HTTP 403/.test(l))).toBe(true)
+    expect(
+      logs.some((l) => /cannot scale the deployment .*replicas=1 error="HTTP 403/.test(l)),
+    ).toBe(true)
     expect(gw.backends().map((b) => b.url)).toEqual([
       `http://127.0.0.1:${new URL(emus[0]!.url).port}`,
     ])

@@ -14,6 +14,7 @@
 import type { AppsV1Api, ConfigurationOptions, DiscoveryV1Api } from '@kubernetes/client-node'
 import type { ScaleActions } from '../../scaling/reconcile.js'
 import { UsageError } from '../../util/errors.js'
+import type { Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
 import type { Actuator, ReplicaCounts, ReplicaEvents, ReplicaInfo } from './actuator.js'
 import type { KubernetesActuatorConfig } from './config.js'
@@ -25,7 +26,7 @@ export interface KubernetesActuatorDeps {
   readonly pool: string
   readonly clock: Clock
   readonly events: ReplicaEvents
-  readonly log: (line: string) => void
+  readonly log: Log
 }
 
 type EndpointState = 'ready' | 'draining'
@@ -142,10 +143,12 @@ export class KubernetesActuator implements Actuator {
       })
       this.#spec ??= scale.spec?.replicas ?? 0
     } catch (err) {
-      d.log(
-        `autoscale ${d.pool}: cannot read deployments/${d.config.deployment}/scale in namespace ` +
-          `${d.config.namespace}: ${describe(err)}`,
-      )
+      d.log('error', 'cannot read the deployment scale', {
+        pool: d.pool,
+        deployment: d.config.deployment,
+        namespace: d.config.namespace,
+        error: describe(err),
+      })
     }
   }
 
@@ -166,10 +169,13 @@ export class KubernetesActuator implements Actuator {
             this.#patchOptions,
           )
         } catch (err) {
-          d.log(
-            `autoscale ${d.pool}: cannot scale deployments/${d.config.deployment} to ${want}: ` +
-              describe(err),
-          )
+          d.log('error', 'cannot scale the deployment', {
+            pool: d.pool,
+            deployment: d.config.deployment,
+            namespace: d.config.namespace,
+            replicas: want,
+            error: describe(err),
+          })
           return
         }
         this.#resized(this.#spec ?? 0, want)
@@ -222,7 +228,11 @@ export class KubernetesActuator implements Actuator {
         }
       }
     } catch (err) {
-      d.log(`autoscale ${d.pool}: cannot list endpointslices of ${this.#service}: ${describe(err)}`)
+      d.log('error', 'cannot list endpointslices', {
+        pool: d.pool,
+        service: this.#service,
+        error: describe(err),
+      })
       return
     } finally {
       this.#polling = false

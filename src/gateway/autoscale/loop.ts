@@ -23,6 +23,7 @@ import { ReplicaLedger } from '../../scaling/ledger.js'
 import { reconcile } from '../../scaling/reconcile.js'
 import { MetricSampler } from '../../scaling/sampler.js'
 import type { ScalingSummary } from '../../sim/result.js'
+import { errorText, type Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
 import type { GatewayConfig } from '../config.js'
 import type { AutoscaleHooks, HoldPolicy, PoolOutcome } from '../dispatch.js'
@@ -61,7 +62,7 @@ export interface LoopDeps {
   readonly held: (pool: Pool) => number
   /** Called when a replica became ready: held requests may go now. */
   readonly onReady: (pool: Pool) => void
-  readonly log: (line: string) => void
+  readonly log: Log
   /** Replaces the actuator (tests). */
   readonly actuator?: (
     pool: Pool,
@@ -210,7 +211,11 @@ export class PoolAutoscaler {
       desired = decision.desired[0] ?? c.ready + c.pending
       panic = decision.panic ?? false
     } catch (err) {
-      d.log(`autoscale ${this.pool.model}: scaler ${this.scaler.name} failed: ${String(err)}`)
+      d.log('error', 'scaler failed', {
+        pool: this.pool.model,
+        scaler: this.scaler.name,
+        error: errorText(err),
+      })
       return
     }
     // The activator's promise (see the module comment): held work at zero gets a replica.
@@ -227,11 +232,17 @@ export class PoolAutoscaler {
     for (let i = 0; i < a.start; i++) this.#ledger.start(now, this.#gpus, this.#price)
     d.metrics.started(this.pool.model, a.start)
     if (a.start + a.cancel + a.drain > 0) {
-      d.log(
-        `autoscale ${this.pool.model}: ${this.scaler.name} → ${a.target} replica(s) ` +
-          `(ready ${c.ready}, starting ${c.pending}${trigger === 'poke' ? ', poked' : ''}): ` +
-          `start ${a.start}, cancel ${a.cancel}, drain ${a.drain}`,
-      )
+      d.log('info', 'scaling', {
+        pool: this.pool.model,
+        scaler: this.scaler.name,
+        target: a.target,
+        ready: c.ready,
+        starting: c.pending,
+        trigger,
+        start: a.start,
+        cancel: a.cancel,
+        drain: a.drain,
+      })
     }
     this.#actuator.apply(a)
   }
@@ -292,7 +303,11 @@ export class PoolAutoscaler {
       this.#coldStarts++
       this.#coldStartSum += cold
       d.metrics.coldStart(this.pool.model, cold)
-      d.log(`autoscale ${this.pool.model}: ${url} ready after ${cold.toFixed(2)} s`)
+      d.log('info', 'replica ready', {
+        pool: this.pool.model,
+        backend: url,
+        cold_start_s: Number(cold.toFixed(2)),
+      })
     }
     this.#sampler.setReady(now, this.#actuator.counts().ready)
     d.onReady(this.pool)

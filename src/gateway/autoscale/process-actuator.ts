@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { Dispatcher } from 'undici'
 import type { ScaleActions } from '../../scaling/reconcile.js'
+import type { Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
 import type { ReplicaStop } from '../gateway-metrics.js'
 import type { Actuator, ReplicaCounts, ReplicaEvents, ReplicaInfo } from './actuator.js'
@@ -40,7 +41,7 @@ export interface ProcessActuatorDeps {
   readonly events: ReplicaEvents
   /** Requests the gateway has in flight on a backend (the least loaded are drained first). */
   readonly inFlight: (url: string) => number
-  readonly log: (line: string) => void
+  readonly log: Log
 }
 
 /** Child is one replica process. */
@@ -175,7 +176,11 @@ export class ProcessActuator implements Actuator {
     }
     this.#children.push(c)
     this.#launch(c).catch((err: unknown) => {
-      this.#d.log(`autoscale ${this.#d.pool}: replica ${slot}: ${String(err)}`)
+      this.#d.log('error', 'replica failed to start', {
+        pool: this.#d.pool,
+        replica: slot,
+        error: String(err),
+      })
       this.#exited(c, 'failed_start')
     })
   }
@@ -215,16 +220,24 @@ export class ProcessActuator implements Actuator {
       c.stderr = (c.stderr + s).slice(-STDERR_TAIL)
     })
     proc.once('error', (err) => {
-      this.#d.log(`autoscale ${this.#d.pool}: replica ${c.slot}: cannot run ${cmd}: ${err.message}`)
+      this.#d.log('error', 'cannot run the replica command', {
+        pool: this.#d.pool,
+        replica: c.slot,
+        command: cmd,
+        error: err.message,
+      })
       this.#exited(c, c.stopFor ?? 'failed_start')
     })
     proc.once('exit', (code, signal) => {
       if (c.stopFor === undefined) {
         const tail = c.stderr.trim().split('\n').slice(-3).join(' | ')
-        this.#d.log(
-          `autoscale ${this.#d.pool}: replica ${c.slot} (${c.url}) exited unexpectedly ` +
-            `(${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
-        )
+        this.#d.log('warn', 'replica exited unexpectedly', {
+          pool: this.#d.pool,
+          replica: c.slot,
+          backend: c.url,
+          exit: signal ?? `code ${code}`,
+          stderr: tail || undefined,
+        })
       }
       this.#exited(c, c.stopFor ?? (c.served ? 'exited' : 'failed_start'))
     })
@@ -238,10 +251,12 @@ export class ProcessActuator implements Actuator {
     const deadline = c.askedAt + d.config.ready_timeout_s
     while (c.state === 'starting' && !c.exited) {
       if (d.clock.now() > deadline) {
-        d.log(
-          `autoscale ${d.pool}: replica ${c.slot} (${c.url}) not healthy after ` +
-            `${d.config.ready_timeout_s} s; stopping it`,
-        )
+        d.log('warn', 'replica not healthy in time; stopping it', {
+          pool: d.pool,
+          replica: c.slot,
+          backend: c.url,
+          ready_timeout_s: d.config.ready_timeout_s,
+        })
         this.#stop(c, 'failed_start')
         return
       }
@@ -302,7 +317,7 @@ export class ProcessActuator implements Actuator {
       this.#failures++
       const backoff = Math.min(MAX_BACKOFF_S, BACKOFF_S * 2 ** (this.#failures - 1))
       this.#notBefore = this.#d.clock.now() + backoff
-      this.#d.log(`autoscale ${this.#d.pool}: next replica start in ${backoff} s at the earliest`)
+      this.#d.log('warn', 'backing off replica starts', { pool: this.#d.pool, backoff_s: backoff })
     }
     const i = this.#children.indexOf(c)
     if (i >= 0) this.#children.splice(i, 1)
