@@ -9,16 +9,16 @@ import { UsageError } from '../util/errors.js'
  * taken or privileged, the address is not this machine's or not bindable (an IPv6 link-local
  * address without a zone, IPv6 on a host without it), or the host name does not resolve.
  */
-const LISTEN_ERRORS = new Set([
-  'EADDRINUSE',
-  'EACCES',
-  'EPERM',
-  'EADDRNOTAVAIL',
-  'EINVAL',
-  'EAFNOSUPPORT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
+const LISTEN_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['EADDRINUSE', 'another process is listening on that port'],
+  ['EACCES', 'no permission: ports below 1024 need privileges'],
+  ['EPERM', 'not permitted'],
+  ['EADDRNOTAVAIL', 'not an address of this machine'],
+  ['EINVAL', 'not an address one can listen on; an IPv6 link-local address needs its %zone'],
+  ['EAFNOSUPPORT', 'this machine has no such address family (IPv6 off?)'],
+  ['ENOTFOUND', 'the host name does not resolve'],
+  ['EAI_AGAIN', 'the host name could not be resolved now (DNS)'],
+  ['EAI_FAIL', 'the host name does not resolve'],
 ])
 
 /**
@@ -42,7 +42,8 @@ function isListenError(err: unknown): err is NodeJS.ErrnoException & { code: str
  * serveUntilSignal starts a server, waits for a stop signal and returns the signal's name after
  * `drain(server, signal)`. Signals are watched before `start` runs, so a SIGTERM during start-up
  * also drains; once one arrives the handlers are removed, so a second signal takes Node's default
- * action (exit) for an impatient operator. `bindError` words the one-line message for a port
+ * action (exit) for an impatient operator. `bindError` words the one-line message, given the
+ * code and its meaning (`EADDRINUSE: another process is listening on that port`), for a port
  * that cannot be bound or a host that cannot be resolved, naming the flag or key.
  */
 export async function serveUntilSignal<S>(
@@ -62,7 +63,9 @@ export async function serveUntilSignal<S>(
   })
   const server = await start().catch((err: unknown) => {
     stop('SIGTERM')
-    if (isListenError(err)) throw new UsageError(bindError(err.code))
+    if (isListenError(err)) {
+      throw new UsageError(bindError(`${err.code}: ${LISTEN_ERRORS.get(err.code)}`))
+    }
     throw err
   })
   await drain(server, await stopped)

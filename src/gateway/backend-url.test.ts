@@ -63,6 +63,8 @@ describe('parseBackendUrl', () => {
     ['a query string', 'http://h/v1?api-version=2', /query string is not allowed/],
     ['an empty query string', 'http://h?', /query string is not allowed/],
     ['a fragment', 'http://h/#main', /fragment .* is not allowed/],
+    ['an endpoint URL', 'http://h:8000/v1/chat/completions', /an endpoint, not a base URL/],
+    ['a completions endpoint', 'http://h/llama/v1/completions/', /an endpoint, not a base URL/],
     ['a malformed escape in the password', 'http://u:%zz@h', /malformed %-escape/],
   ])('rejects %s with a reason', (_what, raw, reason) => {
     expect(() => parseBackendUrl(raw)).toThrow(BackendUrlError)

@@ -57,6 +57,12 @@ export function parseBackendUrl(raw: string): BackendUrl {
   if (u.hash !== '' || raw.includes('#')) {
     throw new BackendUrlError('a fragment (#…) is not allowed: it is never sent to the backend')
   }
+  if (/\/v1\/(chat\/)?completions\/*$/.test(u.pathname)) {
+    throw new BackendUrlError(
+      'this is an endpoint, not a base URL: give the server (http://host:port, or …/v1), and ' +
+        'the gateway appends /v1/completions or /v1/chat/completions itself',
+    )
+  }
   const basePath = basePathOf(u.pathname)
   return {
     url: `${u.origin}${basePath}`,
