@@ -24,7 +24,11 @@ async function runServe(f: ServeFlags): Promise<number> {
   const config = await loadGatewayConfig(f.config)
   const seed = parseNonNegativeInt('--seed', f.seed)
   const drainMs = parseNonNegativeInt('--drain-timeout', f.drainTimeout) * 1000
-  const log = createLog(logFormat)
+  const log = createLog(
+    logFormat,
+    (line) => process.stderr.write(`${line}\n`),
+    () => new Date().toISOString(),
+  )
   await serveUntilSignal(
     async () => {
       const gateway = await startGateway(config, { seed, logFormat })

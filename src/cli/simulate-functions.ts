@@ -11,6 +11,7 @@ import { getGpu } from '../catalog/index.js'
 import { DEFAULT_CHOICE, type PolicyChoice } from '../policy/choice.js'
 import { createScaler, scalerLabel } from '../policy/scaler/registry.js'
 import { writeFunctionReport } from '../report/function-report.js'
+import { formatFunctionFooter, formatFunctionTable } from '../report/function-table.js'
 import { createProgress } from '../report/progress.js'
 import {
   DEFAULT_ACTIVATOR_CAPACITY,
@@ -26,7 +27,6 @@ import {
   type FunctionSimOptions,
   simulateFunctions,
 } from '../sim/functions/simulate.js'
-import { formatFunctionFooter, formatFunctionTable } from '../sim/functions/table.js'
 import { type OpenOptions, openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegative, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'

@@ -6,18 +6,14 @@
 import { performance } from 'node:perf_hooks'
 import { sloText } from '../report/run-context.js'
 import { writeScalingReport } from '../report/scaling-report.js'
+import { formatScalingBoard } from '../report/scaling-table.js'
 import type { FleetSpec } from '../sim/fleet.js'
 import { planFleet } from '../sim/fleet.js'
 import { DEFAULT_SLO_WAIT_SECONDS } from '../sim/functions/defaults.js'
 import { planScaledFleet } from '../sim/scaled-fleet.js'
+import type { StudySetup } from '../sweep/grid.js'
 import { buildScalingBoard } from '../sweep/scaling-board.js'
-import {
-  type ScalingJob,
-  type ScalingResult,
-  type StudySetup,
-  studyJobs,
-} from '../sweep/scaling-study.js'
-import { formatScalingBoard } from '../sweep/scaling-table.js'
+import { type ScalingJob, type ScalingResult, studyJobs } from '../sweep/scaling-study.js'
 import { openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'

@@ -14,13 +14,13 @@ import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Engine, type EngineListener } from '../engine/engine.js'
 import { SeqStatus, Sequence } from '../engine/sequence.js'
+import type { SizedInstance } from '../engine/sizing.js'
 import { ApiError, badRequest } from '../openai/api-error.js'
 import { renderChat } from '../openai/chat-template.js'
 import { parseChatRequest, parseCompletionRequest } from '../openai/request-schema.js'
 import { stringHash, tokenizePrompt } from '../openai/tokenizer.js'
 import { describeDeployment } from '../perf/deployment.js'
 import { createIterationModel } from '../perf/iteration.js'
-import type { InstancePlan } from '../sim/fleet.js'
 import { createRng } from '../util/rng.js'
 import { EngineDriver, systemClock } from './engine-driver.js'
 import { type Generation, planGeneration } from './generator.js'
@@ -49,7 +49,7 @@ export interface Emulator {
   readonly port: number
   readonly modelName: string
   /** The instance plan: deployment, engine settings and KV blocks, as the simulator sizes them. */
-  readonly plan: InstancePlan
+  readonly plan: SizedInstance
   /** The engine, for inspection (tests, demos); do not step it. */
   readonly engine: Engine
   /**

@@ -1,10 +1,10 @@
 /**
  * @module Emulator options: what `flotilla emulate`'s flags set, their checks (a UsageError names
- * the flag), and the engine sizing, which is the simulator's own (`planFleet`), so an emulated
- * instance has exactly the KV blocks and max_model_len a simulated one has.
+ * the flag), and the engine sizing, which is the simulator's own (engine/sizing.ts), so an
+ * emulated instance has exactly the KV blocks and max_model_len a simulated one has.
  */
 import { type Dtype, getGpu, getModel } from '../catalog/index.js'
-import { type InstancePlan, planFleet } from '../sim/fleet.js'
+import { resolveDeployment, type SizedInstance, sizeInstance } from '../engine/sizing.js'
 import { UsageError } from '../util/errors.js'
 import type { DriverClock } from './engine-driver.js'
 
@@ -71,28 +71,13 @@ export function checkOptions(o: EmulatorOptions): void {
 }
 
 /** planInstance sizes the engine exactly as the simulator sizes one instance. */
-export function planInstance(o: EmulatorOptions): InstancePlan {
+export function planInstance(o: EmulatorOptions): SizedInstance {
   const engine = {
     ...(o.maxNumSeqs !== undefined ? { maxNumSeqs: o.maxNumSeqs } : {}),
     ...(o.maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens: o.maxNumBatchedTokens } : {}),
     ...(o.maxModelLen !== undefined ? { maxModelLen: o.maxModelLen } : {}),
   }
-  const plans = planFleet(
-    {
-      name: 'emulate',
-      groups: [
-        {
-          name: 'emulate',
-          gpu: o.gpu,
-          model: o.model,
-          tp: o.tp ?? 1,
-          count: 1,
-          dtype: o.dtype ?? 'bf16',
-          engine,
-        },
-      ],
-    },
-    '--gpu/--model/--tp',
-  )
-  return plans[0]!
+  const at = '--gpu/--model/--tp'
+  const spec = { gpu: o.gpu, model: o.model, tp: o.tp ?? 1, dtype: o.dtype ?? 'bf16' } as const
+  return sizeInstance(resolveDeployment(spec, at), engine, at)
 }

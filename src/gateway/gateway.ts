@@ -84,7 +84,7 @@ export async function startGateway(
   o: GatewayOptions = {},
 ): Promise<Gateway> {
   const clock = o.clock ?? systemClock
-  const log = createLog(o.logFormat ?? 'text', o.log)
+  const log = createLog(o.logFormat ?? 'text', o.log ?? stderrLine, () => new Date().toISOString())
   const pools = config.pools.map((p) => new Pool(p, config.router))
   const prefix = new PrefixIndex()
   const tenants = new Tenants(config.tenants, clock.now())
@@ -302,4 +302,9 @@ function warnUnreachable(pools: ReadonlyArray<Pool>, path: string, log: Log): vo
       )
     }
   }
+}
+
+/** stderrLine writes one log line to stderr. */
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`)
 }

@@ -100,12 +100,6 @@ export class HealthChecker {
     }
     const was = u.state.healthy
     const readmitted = noteProbe(u.state, ok, d.clock.now(), d.ejection)
-    if (ok && (readmitted || !this.#asked.has(u))) {
-      // Asked once per admission: a re-admitted backend may have restarted with another window.
-      this.#asked.add(u)
-      if (readmitted) u.state.maxModelLen = undefined
-      await learnContext(d.agent, u, pool.model, d.timeoutMs)
-    }
     if (readmitted) {
       d.metrics.readmitted(pool.model, u.url)
       d.prefix.reset(u.url)
@@ -115,5 +109,11 @@ export class HealthChecker {
       })
     }
     if (was !== u.state.healthy) d.onChange(pool)
+    if (ok && (readmitted || !this.#asked.has(u))) {
+      // Asked once per admission: a re-admitted backend may have restarted with another window.
+      this.#asked.add(u)
+      if (readmitted) u.state.maxModelLen = undefined
+      await learnContext(d.agent, u, pool.model, d.timeoutMs)
+    }
   }
 }

@@ -4,9 +4,10 @@
  * turned into the objects a simulation needs (one router and one scaler for the fleet; admission
  * and KV policies per engine, since they may keep per-engine state).
  */
-import type { EngineHooks } from '../engine/hooks.js'
+
 import { UsageError } from '../util/errors.js'
 import { createAdmission } from './admission/registry.js'
+import type { EngineHooks } from './engine-hooks.js'
 import { createKv } from './kv/registry.js'
 import { createRouter } from './registry.js'
 import { createScaler, scalerLabel } from './scaler/registry.js'

@@ -2,7 +2,7 @@
  * @module Autoscaling charts: the GPU-hours/SLO-attainment trade-off (one curve per scaler across
  * its knob), replicas over time as step lines, and the distribution of cold-start durations.
  */
-import type { ScalingSeries } from '../sim/result.js'
+import type { ScalingSeries } from '../scaling/summary.js'
 import type { ScalingBoard } from '../sweep/scaling-board.js'
 import { cdfPoints } from '../util/stats.js'
 import { formatPercent, formatSeconds, trimNumber } from './format.js'

@@ -5,15 +5,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { definitions, LEADER_COLUMNS, referenceText } from '../sweep/columns.js'
 import type { SweepRun, TraceBoard } from '../sweep/leaderboard.js'
-import { formatSweepFooter } from '../sweep/table.js'
 import { escapeHtml } from './escape.js'
 import { formatInt, trimNumber } from './format.js'
 import { renderPage, section } from './page.js'
 import { sloText } from './run-context.js'
 import { seriesStyle } from './svg/palette.js'
 import { sweepCharts, sweepLegend } from './sweep-charts.js'
+import { definitions, LEADER_COLUMNS, referenceText } from './sweep-columns.js'
+import { formatSweepFooter } from './sweep-table.js'
 
 /** SweepReport is everything the page shows. */
 export interface SweepReport {

@@ -4,8 +4,9 @@
  * start and draining included, as a cloud bills a node), and each start is a cold start whose
  * duration is measured from the decision to readiness.
  */
-import type { Quantiles, ScalingSeries, ScalingSummary } from '../sim/result.js'
+import type { Quantiles } from '../util/stats.js'
 import { summarize } from '../util/stats.js'
+import type { ScalingSeries, ScalingSummary } from './summary.js'
 
 /** MAX_COLD_STARTS_KEPT bounds the durations kept for the report's distribution. */
 const MAX_COLD_STARTS_KEPT = 10_000

@@ -15,14 +15,14 @@
  * warm: billed from the first arrival, not cold starts.
  */
 import { Deque } from '../engine/deque.js'
-import type { EngineHooks } from '../engine/hooks.js'
 import type { Sequence } from '../engine/sequence.js'
+import type { EngineHooks } from '../policy/engine-hooks.js'
 import type { Scaler, ScaleSample, ScaleView } from '../policy/scaler/types.js'
 import { ReplicaLedger } from '../scaling/ledger.js'
 import { reconcile } from '../scaling/reconcile.js'
 import { MetricSampler } from '../scaling/sampler.js'
+import type { ScalingSeries, ScalingSummary } from '../scaling/summary.js'
 import type { Slo } from './metrics.js'
-import type { ScalingSeries, ScalingSummary } from './result.js'
 import type { PoolPlan, ScaledFleet } from './scaled-fleet.js'
 import type { SimInstance } from './sim-instance.js'
 

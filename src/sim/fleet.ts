@@ -2,11 +2,11 @@
  * @module Fleet plans: instance groups (gpu × model × tp × count, engine settings, price) resolved
  * against the catalog into concrete instances with sized KV caches.
  */
-import { type Dtype, getGpu, getModel } from '../catalog/index.js'
-import { DEFAULT_ENGINE, type EngineConfig } from '../engine/config.js'
+import type { Dtype } from '../catalog/index.js'
+import type { EngineConfig } from '../engine/config.js'
+import { resolveDeployment, sizeInstance } from '../engine/sizing.js'
 import { type Deployment, describeDeployment } from '../perf/deployment.js'
 import type { KvLinkKind } from '../perf/kv-transfer.js'
-import { kvBudget } from '../perf/memory.js'
 import { UsageError } from '../util/errors.js'
 
 /** GroupSpec is one homogeneous group of instances as the user writes it. */
@@ -91,50 +91,26 @@ export interface InstancePlan {
 
 /**
  * planFleet resolves every group (`where` names the flag or file for errors) and sizes each
- * instance's KV cache as vLLM would at start-up.
+ * instance's KV cache as vLLM would at start-up (engine/sizing.ts).
  */
 export function planFleet(spec: FleetSpec, where = 'fleet'): InstancePlan[] {
   const out: InstancePlan[] = []
   for (const g of spec.groups) {
     const at = `${where}: group '${g.name}'`
-    const gpu = getGpu(g.gpu, `${at}: gpu`)
-    const model = getModel(g.model, `${at}: model`)
-    if (![1, 2, 4, 8].includes(g.tp)) throw new UsageError(`${at}: tp must be 1, 2, 4 or 8`)
-    if (model.heads % g.tp !== 0) {
-      throw new UsageError(`${at}: tp ${g.tp} does not divide ${model.id}'s ${model.heads} heads`)
-    }
+    const deployment = resolveDeployment(g, at)
     if (!Number.isInteger(g.count) || g.count < 1) {
       throw new UsageError(`${at}: count must be a positive integer`)
     }
     if (g.autoscale) checkAutoscale(g.autoscale, g.count, `${at}: autoscale`)
-    const engine: EngineConfig = {
-      ...DEFAULT_ENGINE,
-      ...g.engine,
-      maxModelLen: g.engine?.maxModelLen || model.maxContext,
-    }
-    const deployment: Deployment = { gpu, model, tp: g.tp, dtype: g.dtype }
-    const kv = kvBudget(deployment, engine)
-    if (kv.blocks < 1) {
-      throw new UsageError(
-        `${at}: ${describeDeployment(deployment)} leaves no memory for KV cache ` +
-          `(weights ${(kv.weightBytesPerGpu / 1e9).toFixed(1)} GB per GPU); raise tp or use fp8`,
-      )
-    }
-    // vLLM refuses to start when one max-length request cannot fit; we cap max_model_len instead
-    // and let longer requests be rejected, so a too-long trace row is counted, not fatal.
-    const capacityTokens = kv.blocks * engine.blockSize
-    const resolved: EngineConfig = {
-      ...engine,
-      maxModelLen: Math.min(engine.maxModelLen, capacityTokens),
-    }
+    const sized = sizeInstance(deployment, g.engine, at)
     for (let i = 0; i < g.count; i++) {
       out.push({
         name: `${g.name}-${i}`,
         group: g.name,
         deployment,
-        engine: resolved,
-        numBlocks: kv.blocks,
-        pricePerGpuHour: g.pricePerGpuHour ?? gpu.pricePerHour,
+        engine: sized.engine,
+        numBlocks: sized.numBlocks,
+        pricePerGpuHour: g.pricePerGpuHour ?? deployment.gpu.pricePerHour,
         role: g.role ?? 'mixed',
         ...(g.autoscale ? { autoscale: g.autoscale } : {}),
       })

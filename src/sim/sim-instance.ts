@@ -4,9 +4,9 @@
  * nothing per instance).
  */
 import { Engine, type EngineCounters, type EngineListener } from '../engine/engine.js'
-import type { EngineHooks } from '../engine/hooks.js'
 import { createInstancePerf } from '../perf/instance-perf.js'
 import { createIterationModel, type IterationModel } from '../perf/iteration.js'
+import type { EngineHooks } from '../policy/engine-hooks.js'
 import type { InstancePerf, InstanceView } from '../policy/types.js'
 import type { InstancePlan } from './fleet.js'
 

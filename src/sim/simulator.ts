@@ -4,10 +4,10 @@
  * scaler, replicas start and stop as it decides (autoscaler.ts).
  */
 import { performance } from 'node:perf_hooks'
-import type { EngineHooks } from '../engine/hooks.js'
 import type { Sequence } from '../engine/sequence.js'
 import { Sequence as Seq } from '../engine/sequence.js'
 import { resolveKvLink } from '../perf/kv-transfer.js'
+import type { EngineHooks } from '../policy/engine-hooks.js'
 import { createRouter } from '../policy/registry.js'
 import type { Scaler } from '../policy/scaler/types.js'
 import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../policy/types.js'

@@ -4,8 +4,8 @@
  */
 import type { PolicyChoice } from '../policy/choice.js'
 import type { FleetSpec } from '../sim/fleet.js'
+import type { FunctionSimOptions } from '../sim/functions/simulate.js'
 import type { Slo } from '../sim/metrics.js'
-import type { StudySetup } from './scaling-study.js'
 
 /** SweepJob is one simulation run, as structured-cloneable data. */
 export interface SweepJob {
@@ -29,6 +29,15 @@ export interface SweepSetup {
   readonly slo: Slo
   /** A scaling study's shared options (see scaling-study.ts); absent for a load sweep. */
   readonly study?: StudySetup
+}
+
+/**
+ * StudySetup is what the study's runs share beyond the fleet: function-simulator options for a
+ * function trace (absent for an LLM trace) and the base policies of an LLM fleet.
+ */
+export interface StudySetup {
+  readonly functions?: Omit<FunctionSimOptions, 'seed' | 'scaler' | 'onProgress'>
+  readonly choice: PolicyChoice
 }
 
 /** GridAxes are the sweep's dimensions, each already validated. */

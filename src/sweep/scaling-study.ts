@@ -4,12 +4,11 @@
  * fleet simulator — each reduced to a `ScalingRun`, plus the series of each scaler's default run
  * for the report. Jobs are plain data, so they run on the sweep's worker threads.
  */
-import { DEFAULT_CHOICE, type PolicyChoice, resolveChoice } from '../policy/choice.js'
+import { DEFAULT_CHOICE, resolveChoice } from '../policy/choice.js'
 import { createScaler, SCALER_KNOBS, type ScalerName } from '../policy/scaler/registry.js'
+import type { ScalingSeries, ScalingSummary } from '../scaling/summary.js'
 import { planFleet } from '../sim/fleet.js'
-import type { FunctionSimOptions } from '../sim/functions/simulate.js'
 import { simulateFunctions } from '../sim/functions/simulate.js'
-import type { ScalingSeries, ScalingSummary } from '../sim/result.js'
 import { simulate } from '../sim/simulator.js'
 import { openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
@@ -44,15 +43,6 @@ export interface ScalingResult {
   readonly end: number
   /** The deployment in words (the summary's `fleet`). */
   readonly fleet: string
-}
-
-/**
- * StudySetup is what the study's runs share beyond the fleet: function-simulator options for a
- * function trace (absent for an LLM trace) and the base policies of an LLM fleet.
- */
-export interface StudySetup {
-  readonly functions?: Omit<FunctionSimOptions, 'seed' | 'scaler' | 'onProgress'>
-  readonly choice: PolicyChoice
 }
 
 /**

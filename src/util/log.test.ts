@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLog, formatRecord } from './log.js'
 
-const at = new Date('2026-12-03T15:35:10.123Z')
+const at = '2026-12-03T15:35:10.123Z'
 
 describe('log records', () => {
   it('writes one JSON object per line, with time, level, message and fields', () => {

@@ -25,29 +25,22 @@ export type LogFormat = 'json' | 'text'
 /** LOG_FORMATS are the formats `--log-format` takes. */
 export const LOG_FORMATS: ReadonlyArray<LogFormat> = ['json', 'text']
 
-/** stderrLine writes a line to stderr. */
-export function stderrLine(line: string): void {
-  process.stderr.write(`${line}\n`)
-}
-
-/** createLog formats records and hands each line to `sink` (default: stderr). */
-export function createLog(
-  format: LogFormat,
-  sink: (line: string) => void = stderrLine,
-  now: () => Date = () => new Date(),
-): Log {
+/**
+ * createLog formats records and hands each line to `sink`, stamped with `now()` (an ISO 8601
+ * time): both come from the caller (stderr and the wall clock in `serve`), as this is pure.
+ */
+export function createLog(format: LogFormat, sink: (line: string) => void, now: () => string): Log {
   return (level, msg, fields = {}) => sink(formatRecord(format, now(), level, msg, fields))
 }
 
 /** formatRecord renders one record as a single line. */
 export function formatRecord(
   format: LogFormat,
-  time: Date,
+  ts: string,
   level: LogLevel,
   msg: string,
   fields: LogFields,
 ): string {
-  const ts = time.toISOString()
   if (format === 'json') return JSON.stringify({ time: ts, level, msg, ...fields })
   let line = `${ts} ${level.toUpperCase()} ${oneLine(msg)}`
   for (const [k, v] of Object.entries(fields)) {

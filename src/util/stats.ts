@@ -3,6 +3,14 @@
  * figures match what users compute from the same data in pandas.
  */
 
+/** Quantiles is the mean and the percentiles DESIGN.md's JSON reports, of one metric. */
+export interface Quantiles {
+  readonly mean: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+}
+
 /** quantileSorted returns the q-quantile (0..1) of ascending `sorted`; NaN when empty. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length
@@ -14,16 +22,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac
 }
 
-/** Summary is mean and the percentiles DESIGN.md's JSON reports. */
-export interface Summary {
-  readonly mean: number
-  readonly p50: number
-  readonly p90: number
-  readonly p99: number
-}
-
 /** summarize sorts `values` in place and returns mean, p50, p90, p99 (NaN when empty). */
-export function summarize(values: Float64Array): Summary {
+export function summarize(values: Float64Array): Quantiles {
   values.sort()
   let sum = 0
   for (let i = 0; i < values.length; i++) sum += values[i]!

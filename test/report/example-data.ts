@@ -2,8 +2,9 @@
  * @module FAKE run data for looking at the report: three made-up routers with lognormal
  * latencies, a 300-bucket timeline and 16 instances' KV usage. Test data only; no simulator.
  */
-import type { InstanceInfo, Quantiles, RunDetail, RunSummary } from '../../src/sim/result.js'
+import type { InstanceInfo, RunDetail, RunSummary } from '../../src/sim/result.js'
 import { createRng, type Rng } from '../../src/util/rng.js'
+import type { Quantiles } from '../../src/util/stats.js'
 
 interface FakeRouter {
   readonly name: string

@@ -1,5 +1,6 @@
 /** @module Small hand-made RunSummary/RunDetail values for report tests (fake data). */
-import type { Quantiles, RunDetail, RunSummary } from '../../src/sim/result.js'
+import type { RunDetail, RunSummary } from '../../src/sim/result.js'
+import type { Quantiles } from '../../src/util/stats.js'
 
 const q = (p50: number): Quantiles => ({ mean: p50 * 1.2, p50, p90: p50 * 2, p99: p50 * 4 })
 

@@ -11,13 +11,14 @@ import { DEFAULT_CHOICE, resolveChoice } from '../../src/policy/choice.js'
 import { createRouter } from '../../src/policy/registry.js'
 import { createScaler } from '../../src/policy/scaler/registry.js'
 import type { Scaler, ScaleView } from '../../src/policy/scaler/types.js'
+import type { ScalingSeries } from '../../src/scaling/summary.js'
 import {
   type GroupAutoscale,
   type GroupSpec,
   type InstancePlan,
   planFleet,
 } from '../../src/sim/fleet.js'
-import type { RunDetail, ScalingSeries } from '../../src/sim/result.js'
+import type { RunDetail } from '../../src/sim/result.js'
 import { simulate } from '../../src/sim/simulator.js'
 import { openTrace } from '../../src/trace/open.js'
 import type { TraceRequest, TraceSource } from '../../src/trace/types.js'

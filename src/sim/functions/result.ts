@@ -3,7 +3,9 @@
  * for a function trace (snake_case like RunSummary), `FunctionRunDetail` adds the series a report
  * draws. Plain data, built after the run returns.
  */
-import type { Quantiles, ScalingSeries, ScalingSummary, Timeline } from '../result.js'
+import type { ScalingSeries, ScalingSummary } from '../../scaling/summary.js'
+import type { Quantiles } from '../../util/stats.js'
+import type { Timeline } from '../result.js'
 
 /** FunctionRunSummary is one run of a function trace under one scaler (or a fixed fleet). */
 export interface FunctionRunSummary {

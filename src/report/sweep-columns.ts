@@ -2,9 +2,10 @@
  * @module The leaderboard's columns, defined once for the stdout table and the HTML report, and
  * the sentences that define its terms (shown under both).
  */
-import { formatCompact, formatDuration, formatPercent, trimNumber } from '../report/format.js'
-import { formatTick } from '../report/svg/axes.js'
-import type { Capacity, LeaderRow, Spread, TraceBoard } from './leaderboard.js'
+
+import type { Capacity, LeaderRow, Spread, TraceBoard } from '../sweep/leaderboard.js'
+import { formatCompact, formatDuration, formatPercent, trimNumber } from './format.js'
+import { formatTick } from './svg/axes.js'
 
 /** LeaderColumn is one leaderboard column. */
 export interface LeaderColumn {

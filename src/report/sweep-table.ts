@@ -2,10 +2,11 @@
  * @module The leaderboard as plain text for stdout: per trace, a context line, the load it is
  * ranked at, and one aligned row per policy; the definitions and a timing line close it.
  */
-import { formatCompact, formatDuration, formatInt } from '../report/format.js'
-import { sloText } from '../report/run-context.js'
-import { definitions, formatRate, LEADER_COLUMNS, referenceText } from './columns.js'
-import type { TraceBoard } from './leaderboard.js'
+
+import type { TraceBoard } from '../sweep/leaderboard.js'
+import { formatCompact, formatDuration, formatInt } from './format.js'
+import { sloText } from './run-context.js'
+import { definitions, formatRate, LEADER_COLUMNS, referenceText } from './sweep-columns.js'
 
 /** LeaderboardTextOptions control the text leaderboard. */
 export interface LeaderboardTextOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fakeSummary } from '../../test/report/fixtures.js'
-import { buildLeaderboard, type SweepRun } from './leaderboard.js'
-import { formatLeaderboard, formatSweepFooter } from './table.js'
+import { buildLeaderboard, type SweepRun } from '../sweep/leaderboard.js'
+import { formatLeaderboard, formatSweepFooter } from './sweep-table.js'
 
 function run(policy: string, scale: number, att: number, good: number, seed = 1): SweepRun {
   const s = fakeSummary({

@@ -3,8 +3,9 @@
  * costs at the baseline's SLO attainment (read off its frontier) and the saving over the
  * baseline, then one line per curve listing every knob value's GPU-hours and attainment.
  */
-import { formatInt, formatPercent, trimNumber } from '../report/format.js'
-import type { ScalingBoard } from './scaling-board.js'
+
+import type { ScalingBoard } from '../sweep/scaling-board.js'
+import { formatInt, formatPercent, trimNumber } from './format.js'
 
 const GAP = '  '
 const BOLD = '\x1b[1m'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { FunctionRunSummary } from './result.js'
-import { formatFunctionFooter, formatFunctionTable } from './table.js'
+import type { FunctionRunSummary } from '../sim/functions/result.js'
+import { formatFunctionFooter, formatFunctionTable } from './function-table.js'
 
 const Q = { mean: 1, p50: 0.5, p90: 2, p99: 12.3 }
 

@@ -3,6 +3,8 @@
  * in the style of the LLM table (src/report/table.ts): a context line, two-line headers, numbers
  * right-aligned, the best value of a column in green when runs are compared.
  */
+
+import type { FunctionRunSummary } from '../sim/functions/result.js'
 import {
   formatCompact,
   formatDuration,
@@ -10,8 +12,7 @@ import {
   formatMoney,
   formatPercent,
   formatSeconds,
-} from '../../report/format.js'
-import type { FunctionRunSummary } from './result.js'
+} from './format.js'
 
 interface Column {
   readonly head: readonly [string, string]
