@@ -17,10 +17,15 @@
 import { Deque } from '../engine/deque.js'
 import type { Sequence } from '../engine/sequence.js'
 import type { EngineHooks } from '../policy/engine-hooks.js'
-import type { Scaler, ScaleSample, ScaleView } from '../policy/scaler/types.js'
+import type { Scaler } from '../policy/scaler/types.js'
+import {
+  type Decision,
+  PoolController,
+  type PoolStatus,
+  type ReplicaRecord,
+  type ReplicaState,
+} from '../scaling/controller.js'
 import { ReplicaLedger } from '../scaling/ledger.js'
-import { reconcile } from '../scaling/reconcile.js'
-import { MetricSampler } from '../scaling/sampler.js'
 import type { ScalingSeries, ScalingSummary } from '../scaling/summary.js'
 import type { Slo } from './metrics.js'
 import type { PoolPlan, ScaledFleet } from './scaled-fleet.js'
@@ -31,6 +36,14 @@ const Off = 0
 const Starting = 1
 const Ready = 2
 const Draining = 3
+
+/** STATE_NAMES maps a slot's state to the controller's vocabulary. */
+const STATE_NAMES: ReadonlyArray<ReplicaState | undefined> = [
+  undefined,
+  'starting',
+  'ready',
+  'draining',
+]
 
 /** AutoscalerDeps are the simulator services autoscaling uses. `A` is a held arrival. */
 export interface AutoscalerDeps<A> {
@@ -73,7 +86,6 @@ interface PoolState {
   ready: number
   pending: number
   draining: number
-  sampler: MetricSampler
 }
 
 /** Autoscaler drives one autoscaled fleet's replicas through a run. */
@@ -83,6 +95,7 @@ export class Autoscaler<A> {
   /** Pool index of each instance, by instance id. */
   readonly #poolOf: Uint8Array
   readonly #ledger = new ReplicaLedger()
+  readonly #control: PoolController<number>
   /** Arrivals held while the first pool had no ready replica. */
   readonly #arrivals = new Deque<Held<A>>()
   /** P/D requests whose prefill finished while the decode pool had no ready replica. */
@@ -117,9 +130,9 @@ export class Autoscaler<A> {
         ready: plan.initial,
         pending: 0,
         draining: 0,
-        sampler: new MetricSampler(plan.containerConcurrency),
       }
     })
+    this.#control = new PoolController(d.scaler, d.fleet.pools, 0)
   }
 
   /** held counts requests waiting in the activator (both queues). */
@@ -134,9 +147,8 @@ export class Autoscaler<A> {
    */
   arrive(now: number): boolean {
     if (!this.#begun) this.#begin(now)
-    const pool = this.#pools[0]!
-    pool.sampler.enter(now)
-    return pool.ready === 0
+    this.#control.enter(0, now)
+    return this.#pools[0]!.ready === 0
   }
 
   /** hold queues an arrival for the first ready replica, or refuses it when the queue is full. */
@@ -152,8 +164,7 @@ export class Autoscaler<A> {
 
   /** refused records a request the router or an engine refused, leaving `inst`'s pool. */
   refused(inst: SimInstance | undefined, now: number): void {
-    const pool = this.#pools[inst ? this.#poolOf[inst.id]! : 0]!
-    pool.sampler.leave(now)
+    this.#control.leave(inst ? this.#poolOf[inst.id]! : 0, now)
   }
 
   /** firstToken moves a P/D request from the prefill pool's count to the decode pool's. */
@@ -161,18 +172,18 @@ export class Autoscaler<A> {
     if (seq.generated !== 1 || seq.generated >= seq.outputTokens) return
     const p = this.#poolOf[(seq.tag as SimInstance).id]!
     if (this.#pools[p]!.plan.role !== 'prefill') return
-    this.#pools[p]!.sampler.leave(now)
-    this.#pools[p + 1]?.sampler.enter(now)
+    this.#control.leave(p, now)
+    if (p + 1 < this.#pools.length) this.#control.enter(p + 1, now)
   }
 
   /** finished records a completed request's latency and whether it met the SLO. */
   finished(seq: Sequence, now: number): void {
-    const pool = this.#pools[this.#poolOf[(seq.tag as SimInstance).id]!]!
+    const p = this.#poolOf[(seq.tag as SimInstance).id]!
     const slo = this.#d.slo
     const tpotOk =
       seq.generated <= 1 || (seq.finishedAt - seq.firstTokenAt) / (seq.generated - 1) <= slo.tpot_s
     const met = seq.firstTokenAt - seq.arrival <= slo.ttft_s && tpotOk
-    pool.sampler.leave(now, { latency: seq.finishedAt - seq.arrival, met })
+    this.#control.leave(p, now, { latency: seq.finishedAt - seq.arrival, met })
   }
 
   /**
@@ -185,7 +196,7 @@ export class Autoscaler<A> {
     const full = this.#handoffs.length >= pool.plan.activatorCapacity
     if (pool.ready > 0 || full) {
       if (full) this.#ledger.heldRejected()
-      pool.sampler.leave(now)
+      this.#control.leave(p, now)
       this.#d.reject()
       return
     }
@@ -197,7 +208,7 @@ export class Autoscaler<A> {
   afterStep(inst: SimInstance, now: number, generated: number): void {
     const p = this.#poolOf[inst.id]!
     const pool = this.#pools[p]!
-    if (generated > 0 && pool.plan.role !== 'prefill') pool.sampler.tokens(now, generated)
+    if (generated > 0 && pool.plan.role !== 'prefill') this.#control.tokens(p, now, generated)
     if (inst.draining) this.#stopIfIdle(pool, inst.id - pool.plan.first, now)
   }
 
@@ -225,12 +236,14 @@ export class Autoscaler<A> {
     // Billing starts here even with no replica, so the summary spans the whole run.
     this.#ledger.gpuHours(now)
     for (const pool of this.#pools) {
-      pool.sampler = new MetricSampler(pool.plan.containerConcurrency, now)
       for (let k = 0; k < pool.plan.initial; k++) {
         this.#ledger.warm(now, pool.plan.gpus, pool.plan.pricePerGpuHour)
       }
-      pool.sampler.setReady(now, pool.ready)
     }
+    this.#control.restart(
+      now,
+      this.#pools.map((pool) => pool.ready),
+    )
     this.#startTicking(now)
   }
 
@@ -257,60 +270,63 @@ export class Autoscaler<A> {
       this.#ticking = false
       return
     }
-    this.#decide(now, -1)
+    this.#decide(now)
     this.#giveUp(now)
     this.#d.at(now + this.#d.scaler.tickSeconds, (t) => this.#tick(t))
   }
 
   /** #poke decides at once when pool `p` has requests waiting and no replica ready or coming. */
   #poke(p: number, now: number): void {
-    const pool = this.#pools[p]!
-    if (pool.ready === 0 && pool.pending === 0) this.#decide(now, p)
+    if (this.#control.pokeDue(this.#status(this.#pools[p]!))) this.#decide(now, p)
     this.#giveUp(now)
     this.#startTicking(now)
   }
 
-  /**
-   * #decide asks the scaler and reconciles every pool. `poked` (a pool index, or −1) adds the
-   * activator's stat for that pool: Knative's activator reports a revision's first held request
-   * at once, so the decider sees the demand before the next 1-second bucket closes.
-   */
-  #decide(now: number, poked: number): void {
-    const view: ScaleView = {
+  /** #decide asks the controller (a poke from pool `poked`, or a tick) and carries it out. */
+  #decide(now: number, poked?: number): void {
+    const decision = this.#control.decide(
       now,
-      pools: this.#pools.map((pool, p) => {
-        const samples = pool.sampler.take(now)
-        if (p === poked) samples.push(pokeSample(now, pool.sampler.inFlight))
-        return {
-          name: pool.plan.name,
-          role: pool.plan.role,
-          ready: pool.ready,
-          pending: pool.pending,
-          draining: pool.draining,
-          minReplicas: pool.plan.min,
-          maxReplicas: pool.plan.max,
-          containerConcurrency: pool.plan.containerConcurrency,
-          coldStartSeconds: pool.plan.coldStartSeconds,
-          samples,
-        }
-      }),
-    }
-    const decision = this.#d.scaler.decide(view)
+      this.#pools.map((pool) => this.#status(pool)),
+      poked,
+    )
+    this.#apply(decision, now)
     let target = 0
-    for (const [p, pool] of this.#pools.entries()) {
-      const a = reconcile(decision.desired[p] ?? pool.ready + pool.pending, {
-        ready: pool.ready,
-        pending: pool.pending,
-        min: pool.plan.min,
-        max: pool.plan.max,
-      })
-      target += a.target
-      for (let i = 0; i < a.cancel; i++) this.#cancel(pool, now)
-      for (let i = 0; i < a.drain; i++) this.#drain(pool, now)
-      for (let i = 0; i < a.start; i++) if (!this.#start(pool, now)) break
-    }
-    this.#ledger.decision(now, target, decision.panic ?? false)
+    for (const t of decision.targets) target += t
+    this.#ledger.decision(now, target, decision.panic)
     this.#last = Math.max(this.#last, now)
+  }
+
+  /** #status is a pool's replica counts and records for the controller. */
+  #status(pool: PoolState): PoolStatus<number> {
+    const replicas: ReplicaRecord<number>[] = []
+    for (let k = 0; k < pool.plan.max; k++) {
+      const state = STATE_NAMES[pool.state[k]!]
+      if (state === undefined) continue
+      replicas.push({
+        id: k,
+        state,
+        askedAt: pool.askedAt[k]!,
+        outstanding: pool.slots[k]!.outstanding,
+      })
+    }
+    return {
+      ready: pool.ready,
+      pending: pool.pending,
+      draining: pool.draining,
+      coldStartSeconds: pool.plan.coldStartSeconds,
+      replicas,
+    }
+  }
+
+  /** #apply carries out a decision; a start with no free slot ends the pool's starts. */
+  #apply(decision: Decision<number>, now: number): void {
+    const full = new Set<number>()
+    for (const a of decision.actions) {
+      const pool = this.#pools[a.pool]!
+      if (a.kind === 'cancel') this.#cancel(pool, a.replica!, now)
+      else if (a.kind === 'drain') this.#drain(pool, a.replica!, now)
+      else if (!full.has(a.pool) && !this.#start(pool, now)) full.add(a.pool)
+    }
   }
 
   /**
@@ -331,7 +347,7 @@ export class Autoscaler<A> {
 
   #refuseHeld(pool: PoolState, now: number): void {
     this.#ledger.heldRejected()
-    pool.sampler.leave(now)
+    this.#control.leave(this.#pools.indexOf(pool), now)
     this.#d.reject()
   }
 
@@ -361,7 +377,7 @@ export class Autoscaler<A> {
     pool.ready++
     this.#ledger.ready(now, pool.askedAt[k]!)
     this.#last = Math.max(this.#last, now)
-    pool.sampler.setReady(now, pool.ready)
+    this.#control.setReady(this.#pools.indexOf(pool), now, pool.ready)
     this.#release(pool, now)
   }
 
@@ -381,38 +397,28 @@ export class Autoscaler<A> {
     }
   }
 
-  /** #cancel stops the most recently asked-for starting replica (Kubernetes deletes it first). */
-  #cancel(pool: PoolState, now: number): void {
-    let pick = -1
-    for (let k = 0; k < pool.plan.max; k++) {
-      if (pool.state[k] !== Starting) continue
-      if (pick < 0 || pool.askedAt[k]! >= pool.askedAt[pick]!) pick = k
-    }
-    if (pick < 0) return
-    pool.state[pick] = Off
-    pool.gen[pick]!++
+  /** #cancel stops slot `k`'s starting replica (the controller chose it). */
+  #cancel(pool: PoolState, k: number, now: number): void {
+    if (pool.state[k] !== Starting) return
+    pool.state[k] = Off
+    pool.gen[k]!++
     pool.pending--
     this.#ledger.stop(now, pool.plan.gpus, pool.plan.pricePerGpuHour, true)
     this.#last = Math.max(this.#last, now)
   }
 
-  /** #drain takes the ready replica with the fewest requests out of routing. */
-  #drain(pool: PoolState, now: number): void {
-    let pick = -1
-    for (let k = 0; k < pool.plan.max; k++) {
-      if (pool.state[k] !== Ready) continue
-      if (pick < 0 || pool.slots[k]!.outstanding <= pool.slots[pick]!.outstanding) pick = k
-    }
-    if (pick < 0) return
-    const inst = pool.slots[pick]!
-    pool.state[pick] = Draining
+  /** #drain takes slot `k`'s ready replica out of routing (the controller chose it). */
+  #drain(pool: PoolState, k: number, now: number): void {
+    if (pool.state[k] !== Ready) return
+    const inst = pool.slots[k]!
+    pool.state[k] = Draining
     inst.draining = true
     pool.ready--
     pool.draining++
     this.#ledger.unready(now)
     this.#last = Math.max(this.#last, now)
-    pool.sampler.setReady(now, pool.ready)
-    this.#stopIfIdle(pool, pick, now)
+    this.#control.setReady(this.#pools.indexOf(pool), now, pool.ready)
+    this.#stopIfIdle(pool, k, now)
   }
 
   /** #stopIfIdle stops a draining replica once its last request has left. */
@@ -426,22 +432,5 @@ export class Autoscaler<A> {
     pool.draining--
     this.#ledger.stop(now, pool.plan.gpus, pool.plan.pricePerGpuHour, false)
     this.#last = Math.max(this.#last, now)
-  }
-}
-
-/**
- * pokeSample is the activator's immediate stat: the requests in the service now, as one
- * observation in the current second (Knative's activator sends concurrency 1 for a first request).
- */
-function pokeSample(now: number, inFlight: number): ScaleSample {
-  return {
-    time: now,
-    concurrency: inFlight,
-    arrivals: 1,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
   }
 }

@@ -15,6 +15,7 @@ import { parseGatewayConfig } from '../../src/gateway/config.js'
 import { AutoscalerMetrics } from '../../src/gateway/gateway-metrics.js'
 import { Pool } from '../../src/gateway/pool.js'
 import { PrefixIndex } from '../../src/gateway/prefix-index.js'
+import type { ScaleAction } from '../../src/scaling/controller.js'
 import type { ScaleActions } from '../../src/scaling/reconcile.js'
 
 /** FakeActuator records what it is told; `bringUp` makes the oldest pending replica ready. */
@@ -31,7 +32,9 @@ class FakeActuator implements Actuator {
   counts() {
     return { ready: this.ready.length, pending: this.starting.length, draining: 0 }
   }
-  apply(a: ScaleActions): void {
+  apply(actions: ReadonlyArray<ScaleAction<number>>, target: number): void {
+    const count = (kind: string) => actions.filter((x) => x.kind === kind).length
+    const a = { target, start: count('start'), cancel: count('cancel'), drain: count('drain') }
     this.applied.push(a)
     for (let i = 0; i < a.start; i++) this.starting.push(this.now())
     this.starting.splice(this.starting.length - a.cancel, a.cancel)
@@ -126,7 +129,7 @@ describe('the autoscaling loop', () => {
     expect(hold.retryAfter()).toBe(13)
     t.now = 5 + 1
     fake.bringUp() // a 5 s cold start: now the expectation
-    fake.apply({ target: 2, start: 1, cancel: 0, drain: 0 })
+    fake.apply([{ kind: 'start', pool: 0 }], 2)
     t.now = 7
     expect(hold.retryAfter()).toBe(4)
     t.now = 30

@@ -4,7 +4,7 @@
  * loop decides and counts; an actuator only acts, the way Knative's autoscaler hands a desired
  * scale to the Deployment's scale subresource and leaves the pods to the ReplicaSet controller.
  */
-import type { ScaleActions } from '../../scaling/reconcile.js'
+import type { ReplicaRecord, ReplicaState, ScaleAction } from '../../scaling/controller.js'
 import type { ReplicaStop } from '../gateway-metrics.js'
 
 /** ReplicaCounts are a pool's actuated replicas by state. */
@@ -21,7 +21,8 @@ export interface ReplicaCounts {
 export interface ReplicaInfo {
   /** Where it serves (undefined until known: a process before its port is chosen). */
   readonly url: string | undefined
-  readonly state: 'starting' | 'ready' | 'draining' | 'stopping'
+  /** The controller's states, and `stopping`: told to stop, not exited yet. */
+  readonly state: ReplicaState | 'stopping'
   /** The local process, for the process actuator. */
   readonly pid?: number
   /** When it was asked for, on the gateway clock (undefined: found already running). */
@@ -50,12 +51,17 @@ export interface Actuator {
   readonly kind: string
   counts(): ReplicaCounts
   /**
-   * apply carries out reconcile's actions: start `start` replicas, cancel `cancel` starting ones
-   * (newest first), drain `drain` ready ones. An actuator whose platform reconciles by itself
+   * records lists the replicas by an id of the actuator's, for the controller to choose which to
+   * cancel or drain; undefined where the platform chooses (Kubernetes).
+   */
+  records?(): ReadonlyArray<ReplicaRecord<number>>
+  /**
+   * apply carries out the controller's actions: starts, and cancels and drains of the replicas
+   * it named (scaling/controller.ts). An actuator whose platform reconciles by itself
    * (Kubernetes) just sets the replica count to `target`. Never throws: failures are logged and
    * the next tick tries again.
    */
-  apply(actions: ScaleActions): void
+  apply(actions: ReadonlyArray<ScaleAction<number>>, target: number): void
   /** replicas lists every replica not yet gone. */
   replicas(): ReplicaInfo[]
   /** start begins watching (and adopts replicas already running); resolves once it has looked. */

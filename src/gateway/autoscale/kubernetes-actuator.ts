@@ -12,7 +12,7 @@
  * should not pay for loading it.
  */
 import type { AppsV1Api, ConfigurationOptions, DiscoveryV1Api } from '@kubernetes/client-node'
-import type { ScaleActions } from '../../scaling/reconcile.js'
+import type { ScaleAction } from '../../scaling/controller.js'
 import { UsageError } from '../../util/errors.js'
 import type { Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
@@ -113,7 +113,7 @@ export class KubernetesActuator implements Actuator {
     this.#timer.unref()
   }
 
-  apply(a: ScaleActions): void {
+  apply(_actions: ReadonlyArray<ScaleAction<number>>, target: number): void {
     if (this.#closed || !this.#apps) return
     if (this.#spec === undefined) {
       // Never write a count before knowing the current one: the decision was made from zero
@@ -121,7 +121,7 @@ export class KubernetesActuator implements Actuator {
       this.#readScale().catch(() => {})
       return
     }
-    this.#wanted = a.target
+    this.#wanted = target
     if (!this.#patching && this.#wanted !== this.#spec) {
       this.#patch().catch(() => {})
     }

@@ -7,10 +7,10 @@
  *
  * Like Knative's activator, the gateway holds requests while a pool has no ready replica
  * (dispatch.ts asks `hold`), and a request reaching a pool with no replica ready or coming pokes
- * the scaler at once instead of waiting for the next tick. A poke sees no bucket with the new
- * request in it yet (the bucket is still open), so a held request always gets at least one
- * replica asked for, as Knative's activator makes sure a revision it holds requests for is
- * scaled up.
+ * the scaler at once instead of waiting for the next tick. The decisions, the poke and the
+ * choice of replicas to stop are the pool controller's (scaling/controller.ts), the same the
+ * simulators run; this loop feeds it the gateway's accounting and hands its actions to the
+ * actuator.
  */
 
 import type { Dispatcher } from 'undici'
@@ -18,10 +18,9 @@ import { getGpu, getModel } from '../../catalog/index.js'
 import { DEFAULT_ENGINE } from '../../engine/config.js'
 import { coldStartSeconds } from '../../perf/cold-start.js'
 import { createScaler } from '../../policy/scaler/registry.js'
-import type { Scaler, ScaleView } from '../../policy/scaler/types.js'
+import type { Scaler } from '../../policy/scaler/types.js'
+import { type Decision, PoolController, type Trigger } from '../../scaling/controller.js'
 import { ReplicaLedger } from '../../scaling/ledger.js'
-import { reconcile } from '../../scaling/reconcile.js'
-import { MetricSampler } from '../../scaling/sampler.js'
 import type { ScalingSummary } from '../../scaling/summary.js'
 import { errorText, type Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
@@ -87,8 +86,7 @@ export class PoolAutoscaler {
   readonly scaler: Scaler
   readonly hold: HoldPolicy
   readonly #d: LoopDeps
-  readonly #c: AutoscaleConfig
-  readonly #sampler: MetricSampler
+  readonly #control: PoolController<number>
   readonly #ledger = new ReplicaLedger()
   readonly #actuator: Actuator
   readonly #cc: number
@@ -106,7 +104,6 @@ export class PoolAutoscaler {
   constructor(pool: Pool, pc: PoolConfig, c: AutoscaleConfig, d: LoopDeps) {
     this.pool = pool
     this.#d = d
-    this.#c = c
     this.scaler = createScaler(c.scaler)
     this.#cc =
       c.container_concurrency ??
@@ -124,7 +121,14 @@ export class PoolAutoscaler {
       c.cold_start_s ?? (deployment ? coldStartSeconds(deployment) : DEFAULT_COLD_START_S)
     this.#gpus = deployment?.tp ?? 1
     this.#price = deployment?.gpu.pricePerHour ?? 0
-    this.#sampler = new MetricSampler(this.#cc, d.clock.now())
+    const spec = {
+      name: pool.model,
+      role: 'mixed',
+      min: c.min,
+      max: c.max,
+      containerConcurrency: this.#cc,
+    } as const
+    this.#control = new PoolController(this.scaler, [spec], d.clock.now())
     this.hold = {
       maxRequests: c.hold.max_requests,
       timeoutS: c.hold.timeout_s,
@@ -158,16 +162,15 @@ export class PoolAutoscaler {
 
   /** entered counts a request entering the pool; at zero with nothing coming it pokes the scaler. */
   entered(now: number): void {
-    this.#sampler.enter(now)
-    const c = this.#actuator.counts()
-    if (c.ready === 0 && c.pending === 0 && !this.#closed) this.tick('poke')
+    this.#control.enter(0, now)
+    if (!this.#closed && this.#control.pokeDue(this.#actuator.counts())) this.tick('poke')
   }
 
   /** left records a request leaving the pool. */
   left(now: number, o: PoolOutcome): void {
     const met = meetsSlo(o, this.#d.config.slo)
-    this.#sampler.leave(now, o.served ? { latency: o.e2e, met } : undefined)
-    if (o.outputTokens > 0) this.#sampler.tokens(now, o.outputTokens)
+    this.#control.leave(0, now, o.served ? { latency: o.e2e, met } : undefined)
+    if (o.outputTokens > 0) this.#control.tokens(0, now, o.outputTokens)
   }
 
   /** released records a held request dispatched after `waited` seconds. */
@@ -181,35 +184,20 @@ export class PoolAutoscaler {
     this.#d.metrics.refused(this.pool.model, reason)
   }
 
-  /** tick asks the scaler and applies its decision through the actuator. */
-  tick(trigger: 'tick' | 'poke'): void {
+  /** tick asks the controller and applies its decision through the actuator. */
+  tick(trigger: Trigger): void {
     if (this.#closed) return
     const d = this.#d
     const now = d.clock.now()
     const c = this.#actuator.counts()
-    const view: ScaleView = {
-      now,
-      pools: [
-        {
-          name: this.pool.model,
-          role: 'mixed',
-          ready: c.ready,
-          pending: c.pending,
-          draining: c.draining,
-          minReplicas: this.#c.min,
-          maxReplicas: this.#c.max,
-          containerConcurrency: this.#cc,
-          coldStartSeconds: this.#coldStart(),
-          samples: this.#sampler.take(now),
-        },
-      ],
+    const status = {
+      ...c,
+      coldStartSeconds: this.#coldStart(),
+      ...(this.#actuator.records ? { replicas: this.#actuator.records() } : {}),
     }
-    let desired: number
-    let panic = false
+    let decision: Decision<number>
     try {
-      const decision = this.scaler.decide(view)
-      desired = decision.desired[0] ?? c.ready + c.pending
-      panic = decision.panic ?? false
+      decision = this.#control.decide(now, [status], trigger === 'poke' ? 0 : undefined)
     } catch (err) {
       d.log('error', 'scaler failed', {
         pool: this.pool.model,
@@ -218,33 +206,28 @@ export class PoolAutoscaler {
       })
       return
     }
-    // The activator's promise (see the module comment): held work at zero gets a replica.
-    if (this.#sampler.inFlight > 0 && c.ready + c.pending === 0) desired = Math.max(desired, 1)
-    const a = reconcile(desired, {
-      ready: c.ready,
-      pending: c.pending,
-      min: this.#c.min,
-      max: this.#c.max,
-    })
-    this.#desired = a.target
-    this.#ledger.decision(now, a.target, panic)
+    const target = decision.targets[0]!
+    this.#desired = target
+    this.#ledger.decision(now, target, decision.panic)
     d.metrics.decision(this.pool.model, this.scaler.name, trigger)
-    for (let i = 0; i < a.start; i++) this.#ledger.start(now, this.#gpus, this.#price)
-    d.metrics.started(this.pool.model, a.start)
-    if (a.start + a.cancel + a.drain > 0) {
+    const count = (kind: string) => decision.actions.filter((a) => a.kind === kind).length
+    const start = count('start')
+    for (let i = 0; i < start; i++) this.#ledger.start(now, this.#gpus, this.#price)
+    d.metrics.started(this.pool.model, start)
+    if (decision.actions.length > 0) {
       d.log('info', 'scaling', {
         pool: this.pool.model,
         scaler: this.scaler.name,
-        target: a.target,
+        target,
         ready: c.ready,
         starting: c.pending,
         trigger,
-        start: a.start,
-        cancel: a.cancel,
-        drain: a.drain,
+        start,
+        cancel: count('cancel'),
+        drain: count('drain'),
       })
     }
-    this.#actuator.apply(a)
+    this.#actuator.apply(decision.actions, target)
   }
 
   /** gauge is the pool's replica counts now (read at every /metrics scrape). */
@@ -309,7 +292,7 @@ export class PoolAutoscaler {
         cold_start_s: Number(cold.toFixed(2)),
       })
     }
-    this.#sampler.setReady(now, this.#actuator.counts().ready)
+    this.#control.setReady(0, now, this.#actuator.counts().ready)
     d.onReady(this.pool)
   }
 
@@ -319,7 +302,7 @@ export class PoolAutoscaler {
     const now = this.#d.clock.now()
     u.state.draining = true
     this.#ledger.unready(now)
-    this.#sampler.setReady(now, this.#actuator.counts().ready)
+    this.#control.setReady(0, now, this.#actuator.counts().ready)
     return new Promise((resolve) => {
       const check = (): void => {
         if (u.state.inFlight <= 0 || u.removed) resolve()
@@ -342,7 +325,7 @@ export class PoolAutoscaler {
     }
     this.#ledger.stop(now, this.#gpus, this.#price, u === undefined)
     d.metrics.stopped(this.pool.model, why)
-    this.#sampler.setReady(now, this.#actuator.counts().ready)
+    this.#control.setReady(0, now, this.#actuator.counts().ready)
   }
 }
 

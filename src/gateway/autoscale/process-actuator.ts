@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { Dispatcher } from 'undici'
-import type { ScaleActions } from '../../scaling/reconcile.js'
+import type { ReplicaRecord, ScaleAction } from '../../scaling/controller.js'
 import type { Log } from '../../util/log.js'
 import type { Clock } from '../clock.js'
 import type { ReplicaStop } from '../gateway-metrics.js'
@@ -123,19 +123,27 @@ export class ProcessActuator implements Actuator {
     return Promise.resolve()
   }
 
-  apply(a: ScaleActions): void {
+  /** records are the live children by slot, with the requests the gateway has on each. */
+  records(): ReadonlyArray<ReplicaRecord<number>> {
+    const out: ReplicaRecord<number>[] = []
+    for (const c of this.#children) {
+      if (c.state === 'stopping') continue
+      out.push({ id: c.slot, state: c.state, askedAt: c.askedAt, outstanding: this.#load(c) })
+    }
+    return out
+  }
+
+  apply(actions: ReadonlyArray<ScaleAction<number>>): void {
     if (this.#closed) return
-    for (let i = 0; i < a.start; i++) this.#startOne()
-    const starting = this.#children
-      .filter((c) => c.state === 'starting')
-      .sort((x, y) => y.askedAt - x.askedAt)
-    for (const c of starting.slice(0, a.cancel)) this.#stop(c, 'cancelled')
-    // Least loaded first (the shortest drain), newest first among equals, as a ReplicaSet prefers
-    // deleting the youngest pods.
-    const ready = this.#children
-      .filter((c) => c.state === 'ready')
-      .sort((x, y) => this.#load(x) - this.#load(y) || y.slot - x.slot)
-    for (const c of ready.slice(0, a.drain)) this.#drain(c)
+    for (const a of actions) {
+      if (a.kind === 'start') {
+        this.#startOne()
+        continue
+      }
+      const c = this.#children.find((x) => x.slot === a.replica)
+      if (a.kind === 'cancel' && c?.state === 'starting') this.#stop(c, 'cancelled')
+      if (a.kind === 'drain' && c?.state === 'ready') this.#drain(c)
+    }
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { Deque } from '../../engine/deque.js'
 import type { InstanceView } from '../../policy/types.js'
+import type { ReplicaState } from '../../scaling/controller.js'
 
 /**
  * FnRequest is one function invocation in flight. `work` is the seconds it needs with the GPU to
@@ -19,8 +20,8 @@ export interface FnRequest {
   met: boolean
 }
 
-/** ReplicaState: asked for and starting; serving; finishing its work before it stops; gone. */
-export type ReplicaState = 'pending' | 'ready' | 'draining' | 'stopped'
+/** A replica's state: the controller's vocabulary (starting, ready, draining), or gone. */
+export type SlotState = ReplicaState | 'stopped'
 
 /** ReplicaListener hears jobs start and finish (the service records waits and latencies). */
 export interface ReplicaListener {
@@ -49,7 +50,7 @@ export class Replica implements InstanceView {
   readonly kvUsage = 0
   readonly kvBlocks = 0
   readonly pendingPrefillTokens = 0
-  state: ReplicaState = 'stopped'
+  state: SlotState = 'stopped'
   /** When the current replica in this slot was asked for. */
   askedAt = 0
   /** Bumped whenever the slot's replica stops, so a stale ready event is recognised. */

@@ -6,11 +6,10 @@
  */
 
 import { Deque } from '../../engine/deque.js'
-import type { PoolScaleView, Scaler, ScaleSample } from '../../policy/scaler/types.js'
+import type { Scaler } from '../../policy/scaler/types.js'
 import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../../policy/types.js'
+import { PoolController, type PoolStatus, type ReplicaRecord } from '../../scaling/controller.js'
 import type { ReplicaLedger } from '../../scaling/ledger.js'
-import { reconcile } from '../../scaling/reconcile.js'
-import { MetricSampler } from '../../scaling/sampler.js'
 import { EventKind } from '../event-queue.js'
 import { type FnRequest, Replica, type ReplicaListener } from './replica.js'
 
@@ -83,7 +82,8 @@ export class FunctionService implements ReplicaListener {
   readonly #replicas: Replica[] = []
   readonly #view: FleetView
   readonly #held = new Deque<FnRequest>()
-  #sampler: MetricSampler | undefined
+  /** The scaling loop (undefined for a fixed fleet). */
+  #control: PoolController<number> | undefined
   #ready = 0
   #pending = 0
   #draining = 0
@@ -149,8 +149,16 @@ export class FunctionService implements ReplicaListener {
       if (scaler) this.#host.ledger.warm(now, GPUS_PER_REPLICA, this.cfg.pricePerGpuHour)
     }
     if (scaler === undefined) return
-    this.#sampler = new MetricSampler(this.cfg.containerConcurrency, now)
-    this.#sampler.setReady(now, this.#ready)
+    const c = this.cfg
+    const pool = {
+      name: c.name,
+      role: 'mixed',
+      min,
+      max,
+      containerConcurrency: c.containerConcurrency,
+    } as const
+    this.#control = new PoolController(scaler, [pool], now)
+    this.#control.setReady(0, now, this.#ready)
     this.#host.decided(now, initial - this.#target, false)
     this.#target = initial
     this.#host.at(now + scaler.tickSeconds, EventKind.Transfer, this.#tick)
@@ -165,7 +173,7 @@ export class FunctionService implements ReplicaListener {
    */
   arrive(req: FnRequest, now: number): void {
     if (this.#parked) this.#wake(now)
-    this.#sampler?.enter(now)
+    this.#control?.enter(0, now)
     this.#inFlight++
     if (this.#held.length === 0 && this.#ready > 0) {
       const pick = this.#router.pick(info(req, this.cfg.name), this.#view, this.#host.ctx)
@@ -181,9 +189,7 @@ export class FunctionService implements ReplicaListener {
       return
     }
     this.#held.pushBack(req)
-    if (this.#scaler !== undefined && this.#ready === 0 && this.#pending === 0) {
-      this.#decide(now, true)
-    }
+    if (this.#control?.pokeDue(this.#status())) this.#decide(now, true)
     this.#dispatch(now)
   }
 
@@ -205,7 +211,7 @@ export class FunctionService implements ReplicaListener {
   /** finish is the replica listener's hook: a job is done. */
   finish(req: FnRequest, now: number): void {
     this.#inFlight--
-    this.#sampler?.leave(now, { latency: now - req.arrival, met: req.met })
+    this.#control?.leave(0, now, { latency: now - req.arrival, met: req.met })
     this.#host.finished(req, now)
   }
 
@@ -225,7 +231,7 @@ export class FunctionService implements ReplicaListener {
 
   #refuse(now: number): void {
     this.#inFlight--
-    this.#sampler?.leave(now)
+    this.#control?.leave(0, now)
     this.#host.rejected(now)
   }
 
@@ -265,48 +271,37 @@ export class FunctionService implements ReplicaListener {
   /** #wake restarts a parked service's tick loop with a fresh sampler (no idle buckets to replay). */
   #wake(now: number): void {
     this.#parked = false
-    this.#sampler = new MetricSampler(this.cfg.containerConcurrency, now)
+    this.#control!.restart(now, [this.#ready])
     this.#host.at(now + this.#scaler!.tickSeconds, EventKind.Transfer, this.#tick)
   }
 
-  /**
-   * #decide asks the scaler and carries out its decision. A poke adds a point sample of the open
-   * bucket: Knative's activator sends its stat at once and the autoscaler reads the current
-   * bucket, while our sampler hands over closed buckets only, so without it a request arriving
-   * mid-second would be invisible until the next tick.
-   */
+  /** #decide asks the controller (at a tick, or a poke) and carries out its decision. */
   #decide(now: number, poke: boolean): void {
-    const scaler = this.#scaler!
-    const sampler = this.#sampler!
-    const samples: ScaleSample[] = sampler.take(now)
-    if (poke) samples.push(pointSample(now, sampler.inFlight))
-    const c = this.cfg
-    const pool: PoolScaleView = {
-      name: c.name,
-      role: 'mixed',
+    const decision = this.#control!.decide(now, [this.#status()], poke ? 0 : undefined)
+    const target = decision.targets[0]!
+    this.#host.decided(now, target - this.#target, decision.panic)
+    this.#target = target
+    for (const a of decision.actions) {
+      if (a.kind === 'start') this.#start(now)
+      else if (a.kind === 'cancel') this.#cancel(this.#replicas[a.replica!]!, now)
+      else this.#drain(this.#replicas[a.replica!]!, now)
+    }
+  }
+
+  /** #status is the service's replicas for the controller. */
+  #status(): PoolStatus<number> {
+    const replicas: ReplicaRecord<number>[] = []
+    for (const r of this.#replicas) {
+      if (r.state === 'stopped') continue
+      replicas.push({ id: r.id, state: r.state, askedAt: r.askedAt, outstanding: r.outstanding })
+    }
+    return {
       ready: this.#ready,
       pending: this.#pending,
       draining: this.#draining,
-      minReplicas: c.minReplicas,
-      maxReplicas: c.maxReplicas,
-      containerConcurrency: c.containerConcurrency,
-      coldStartSeconds: c.coldStartSeconds,
-      samples,
+      coldStartSeconds: this.cfg.coldStartSeconds,
+      replicas,
     }
-    const decision = scaler.decide({ now, pools: [pool] })
-    const raw = decision.desired[0]
-    const desired = raw !== undefined && Number.isFinite(raw) ? raw : this.#ready + this.#pending
-    const act = reconcile(desired, {
-      ready: this.#ready,
-      pending: this.#pending,
-      min: c.minReplicas,
-      max: c.maxReplicas,
-    })
-    this.#host.decided(now, act.target - this.#target, decision.panic ?? false)
-    this.#target = act.target
-    for (let i = 0; i < act.start; i++) this.#start(now)
-    for (let i = 0; i < act.cancel; i++) this.#cancel(now)
-    for (let i = 0; i < act.drain; i++) this.#drain(now)
   }
 
   #checkStuck(now: number): void {
@@ -334,12 +329,12 @@ export class FunctionService implements ReplicaListener {
   #start(now: number): void {
     const r = this.#slot()
     r.reset(now)
-    r.state = 'pending'
+    r.state = 'starting'
     this.#pending++
     this.#host.ledger.start(now, GPUS_PER_REPLICA, this.cfg.pricePerGpuHour)
     const generation = r.generation
     this.#host.at(now + this.cfg.coldStartSeconds, EventKind.Transfer, (t) => {
-      if (r.generation === generation && r.state === 'pending') this.#onReady(r, t)
+      if (r.generation === generation && r.state === 'starting') this.#onReady(r, t)
     })
   }
 
@@ -348,7 +343,7 @@ export class FunctionService implements ReplicaListener {
     this.#pending--
     this.#ready++
     this.#host.ledger.ready(now, r.askedAt)
-    this.#sampler?.setReady(now, this.#ready)
+    this.#control?.setReady(0, now, this.#ready)
     // Replicas asked for together become ready at the same instant: dispatch once all have, so
     // the backlog spreads over them (Kick events run after every other event at a time).
     if (this.#held.length > 0 && !this.#flushing) {
@@ -360,38 +355,23 @@ export class FunctionService implements ReplicaListener {
     }
   }
 
-  /** #cancel stops the newest starting replica (a ReplicaSet deletes unready pods first). */
-  #cancel(now: number): void {
-    let victim: Replica | undefined
-    for (const r of this.#replicas) {
-      if (r.state === 'pending' && (victim === undefined || r.askedAt >= victim.askedAt)) victim = r
-    }
-    if (victim === undefined) return
+  /** #cancel stops a starting replica (the controller chose it). */
+  #cancel(victim: Replica, now: number): void {
+    if (victim.state !== 'starting') return
     victim.state = 'stopped'
     victim.generation++
     this.#pending--
     this.#host.ledger.stop(now, GPUS_PER_REPLICA, this.cfg.pricePerGpuHour, true)
   }
 
-  /** #drain takes the least busy ready replica (newest on ties) out of service. */
-  #drain(now: number): void {
-    let victim: Replica | undefined
-    for (const r of this.#replicas) {
-      if (r.state !== 'ready') continue
-      if (
-        victim === undefined ||
-        r.outstanding < victim.outstanding ||
-        (r.outstanding === victim.outstanding && r.askedAt >= victim.askedAt)
-      ) {
-        victim = r
-      }
-    }
-    if (victim === undefined) return
+  /** #drain takes a ready replica out of service (the controller chose it). */
+  #drain(victim: Replica, now: number): void {
+    if (victim.state !== 'ready') return
     victim.state = 'draining'
     this.#ready--
     this.#draining++
     this.#host.ledger.unready(now)
-    this.#sampler?.setReady(now, this.#ready)
+    this.#control?.setReady(0, now, this.#ready)
     if (victim.outstanding === 0) this.#stop(victim, now)
   }
 
@@ -409,19 +389,4 @@ function clamp(x: number, min: number, max: number): number {
 
 function info(req: FnRequest, model: string): RequestInfo {
   return { id: req.id, model, inputTokens: 0, blockHashes: NO_HASHES }
-}
-
-/** pointSample is the open bucket as the activator's stat: concurrency now, nothing finished. */
-function pointSample(now: number, inFlight: number): ScaleSample {
-  return {
-    time: now,
-    concurrency: inFlight,
-    // Arrivals stay 0: the closed bucket that will hold them counts them once.
-    arrivals: 0,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
-  }
 }

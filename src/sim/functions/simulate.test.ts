@@ -209,15 +209,16 @@ describe('simulateFunctions: autoscaling', () => {
     expect(run.summary.scaling?.cold_starts).toBe(4)
   })
 
-  it('ends a run whose scaler never scales up, refusing the held requests', async () => {
+  it('keeps the activator’s promise to a scaler that never scales up: held work gets a replica', async () => {
     const never: Scaler = { name: 'never', tickSeconds: 2, decide: () => ({ desired: [0] }) }
     const run = await simulateFunctions(fnTrace([[0, 1]]), {
       seed: 1,
       scaler: { label: 'never', create: () => never },
       initialReplicas: 0,
     })
-    expect([run.summary.completed, run.summary.rejected]).toEqual([0, 1])
-    expect(run.summary.gpu_hours).toBe(0)
+    expect([run.summary.completed, run.summary.rejected]).toEqual([1, 0])
+    // One replica, not a start cancelled at every tick and asked for again at the next.
+    expect(run.summary.scaling).toMatchObject({ cold_starts: 1, cancelled: 0, scale_downs: 1 })
   })
 
   it('adds LoRA adapter loads to the work when adapter bytes are given', async () => {
