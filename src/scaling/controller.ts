@@ -101,7 +101,9 @@ export class PoolController<Id = number> {
    */
   restart(now: number, ready: ReadonlyArray<number>): void {
     this.#samplers = this.pools.map((p) => new MetricSampler(p.containerConcurrency, now))
-    this.#samplers.forEach((s, i) => s.setReady(now, ready[i] ?? 0))
+    this.#samplers.forEach((s, i) => {
+      s.setReady(now, ready[i] ?? 0)
+    })
   }
 
   /** inFlight is the requests in pool `p` now (held ones included). */

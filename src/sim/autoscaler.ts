@@ -18,6 +18,7 @@ import { Deque } from '../engine/deque.js'
 import type { Sequence } from '../engine/sequence.js'
 import type { EngineHooks } from '../policy/engine-hooks.js'
 import type { Scaler } from '../policy/scaler/types.js'
+import { meetsSlo } from '../policy/slo.js'
 import {
   type Decision,
   PoolController,
@@ -27,7 +28,7 @@ import {
 } from '../scaling/controller.js'
 import { ReplicaLedger } from '../scaling/ledger.js'
 import type { ScalingSeries, ScalingSummary } from '../scaling/summary.js'
-import type { Slo } from './metrics.js'
+import { type Slo, timingOf } from './metrics.js'
 import type { PoolPlan, ScaledFleet } from './scaled-fleet.js'
 import type { SimInstance } from './sim-instance.js'
 
@@ -179,11 +180,8 @@ export class Autoscaler<A> {
   /** finished records a completed request's latency and whether it met the SLO. */
   finished(seq: Sequence, now: number): void {
     const p = this.#poolOf[(seq.tag as SimInstance).id]!
-    const slo = this.#d.slo
-    const tpotOk =
-      seq.generated <= 1 || (seq.finishedAt - seq.firstTokenAt) / (seq.generated - 1) <= slo.tpot_s
-    const met = seq.firstTokenAt - seq.arrival <= slo.ttft_s && tpotOk
-    this.#control.leave(p, now, { latency: seq.finishedAt - seq.arrival, met })
+    const t = timingOf(seq)
+    this.#control.leave(p, now, { latency: t.e2e, met: meetsSlo(t, this.#d.slo) })
   }
 
   /**

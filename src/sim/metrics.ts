@@ -11,13 +11,23 @@
  * run drains. Latency and queue figures cover completed requests only: a shed request has no TTFT.
  */
 import type { Sequence } from '../engine/sequence.js'
+import { meetsSlo } from '../policy/slo.js'
+import type { SloTarget } from '../policy/types.js'
 import { cdfPoints, GrowableF64, summarize } from '../util/stats.js'
 import type { RunDetail, RunSummary } from './result.js'
 
-/** Slo is the latency target. */
-export interface Slo {
-  readonly ttft_s: number
-  readonly tpot_s: number
+/** Slo is the latency target (the policies' SloTarget). */
+export type Slo = SloTarget
+
+/** timingOf is a finished sequence's latencies, as vLLM's benchmarks define them. */
+export function timingOf(s: Sequence) {
+  const tpot = s.generated > 1 ? (s.finishedAt - s.firstTokenAt) / (s.generated - 1) : undefined
+  return {
+    ttft: s.firstTokenAt - s.arrival,
+    tpot,
+    e2e: s.finishedAt - s.arrival,
+    outputTokens: s.generated,
+  }
 }
 
 /** MetricsCollector records finished requests. */
@@ -53,17 +63,12 @@ export class MetricsCollector {
 
   /** finish records a completed request. */
   finish(s: Sequence): void {
-    const ttft = s.firstTokenAt - s.arrival
-    this.#ttft.push(ttft)
-    this.#e2e.push(s.finishedAt - s.arrival)
+    const t = timingOf(s)
+    this.#ttft.push(t.ttft)
+    this.#e2e.push(t.e2e)
     this.#queue.push(s.scheduledAt - s.arrival)
-    let tpotOk = true
-    if (s.generated > 1) {
-      const tpot = (s.finishedAt - s.firstTokenAt) / (s.generated - 1)
-      this.#tpot.push(tpot)
-      tpotOk = tpot <= this.slo.tpot_s
-    }
-    if (ttft <= this.slo.ttft_s && tpotOk) this.#met++
+    if (t.tpot !== undefined) this.#tpot.push(t.tpot)
+    if (meetsSlo(t, this.slo)) this.#met++
     this.#inputTokens += s.promptTokens
     this.#outputTokens += s.generated
     if (s.finishedAt > this.lastEvent) this.lastEvent = s.finishedAt

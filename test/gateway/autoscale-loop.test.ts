@@ -10,7 +10,7 @@ import { Registry } from 'prom-client'
 import { Agent } from 'undici'
 import { describe, expect, it } from 'vitest'
 import type { Actuator, ReplicaEvents, ReplicaInfo } from '../../src/gateway/autoscale/actuator.js'
-import { Autoscaling, meetsSlo } from '../../src/gateway/autoscale/loop.js'
+import { Autoscaling, outcomeMeetsSlo } from '../../src/gateway/autoscale/loop.js'
 import { parseGatewayConfig } from '../../src/gateway/config.js'
 import { AutoscalerMetrics } from '../../src/gateway/gateway-metrics.js'
 import { Pool } from '../../src/gateway/pool.js'
@@ -161,13 +161,13 @@ describe('the autoscaling loop', () => {
   it('judges the SLO on TTFT and TPOT, or on e2e without a stream', () => {
     const slo = { ttft_s: 1, tpot_s: 0.1 }
     const base = { status: 200, served: true, outputTokens: 11 }
-    expect(meetsSlo({ ...base, e2e: 1.9, ttft: 0.9 }, slo)).toBe(true) // (1.9 − 0.9) / 10 = 0.1
-    expect(meetsSlo({ ...base, e2e: 2.5, ttft: 0.9 }, slo)).toBe(false) // 0.16 per token
-    expect(meetsSlo({ ...base, e2e: 1.5, ttft: 1.2 }, slo)).toBe(false) // TTFT over
-    expect(meetsSlo({ ...base, e2e: 2, ttft: undefined }, slo)).toBe(true) // ≤ 1 + 10 × 0.1
-    expect(meetsSlo({ ...base, e2e: 2.01, ttft: undefined }, slo)).toBe(false)
-    expect(meetsSlo({ ...base, status: 502, e2e: 0.1, ttft: 0.05 }, slo)).toBe(false)
-    expect(meetsSlo({ ...base, e2e: 99, ttft: 50 }, undefined)).toBe(true)
+    expect(outcomeMeetsSlo({ ...base, e2e: 1.9, ttft: 0.9 }, slo)).toBe(true) // (1.9 − 0.9) / 10 = 0.1
+    expect(outcomeMeetsSlo({ ...base, e2e: 2.5, ttft: 0.9 }, slo)).toBe(false) // 0.16 per token
+    expect(outcomeMeetsSlo({ ...base, e2e: 1.5, ttft: 1.2 }, slo)).toBe(false) // TTFT over
+    expect(outcomeMeetsSlo({ ...base, e2e: 2, ttft: undefined }, slo)).toBe(true) // ≤ 1 + 10 × 0.1
+    expect(outcomeMeetsSlo({ ...base, e2e: 2.01, ttft: undefined }, slo)).toBe(false)
+    expect(outcomeMeetsSlo({ ...base, status: 502, e2e: 0.1, ttft: 0.05 }, slo)).toBe(false)
+    expect(outcomeMeetsSlo({ ...base, e2e: 99, ttft: 50 }, undefined)).toBe(true)
   })
 
   it('scales to exactly zero after fractional load goes idle', async () => {

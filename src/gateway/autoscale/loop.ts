@@ -19,6 +19,7 @@ import { DEFAULT_ENGINE } from '../../engine/config.js'
 import { coldStartSeconds } from '../../perf/cold-start.js'
 import { createScaler } from '../../policy/scaler/registry.js'
 import type { Scaler } from '../../policy/scaler/types.js'
+import { meetsSlo } from '../../policy/slo.js'
 import { type Decision, PoolController, type Trigger } from '../../scaling/controller.js'
 import { ReplicaLedger } from '../../scaling/ledger.js'
 import type { ScalingSummary } from '../../scaling/summary.js'
@@ -70,14 +71,16 @@ export interface LoopDeps {
   ) => Actuator
 }
 
-/** meetsSlo applies the config's `slo:` to one finished request (no SLO: every success counts). */
-export function meetsSlo(o: PoolOutcome, slo: GatewayConfig['slo']): boolean {
+/**
+ * outcomeMeetsSlo applies the config's `slo:` to one finished request with policy/slo.ts's
+ * verdict: a failure never meets it; without an SLO every success does.
+ */
+export function outcomeMeetsSlo(o: PoolOutcome, slo: GatewayConfig['slo']): boolean {
   if (o.status >= 400) return false
   if (!slo) return true
-  const extra = Math.max(0, o.outputTokens - 1)
-  if (o.ttft === undefined) return o.e2e <= slo.ttft_s + slo.tpot_s * extra
-  const tpot = extra > 0 ? (o.e2e - o.ttft) / extra : 0
-  return o.ttft <= slo.ttft_s && tpot <= slo.tpot_s
+  const tpot =
+    o.ttft !== undefined && o.outputTokens > 1 ? (o.e2e - o.ttft) / (o.outputTokens - 1) : undefined
+  return meetsSlo({ ttft: o.ttft, tpot, e2e: o.e2e, outputTokens: o.outputTokens }, slo)
 }
 
 /** PoolAutoscaler runs one pool's loop. */
@@ -168,7 +171,7 @@ export class PoolAutoscaler {
 
   /** left records a request leaving the pool. */
   left(now: number, o: PoolOutcome): void {
-    const met = meetsSlo(o, this.#d.config.slo)
+    const met = outcomeMeetsSlo(o, this.#d.config.slo)
     this.#control.leave(0, now, o.served ? { latency: o.e2e, met } : undefined)
     if (o.outputTokens > 0) this.#control.tokens(0, now, o.outputTokens)
   }

@@ -7,7 +7,14 @@
 
 import { Deque } from '../../engine/deque.js'
 import type { Scaler } from '../../policy/scaler/types.js'
-import type { FleetView, PolicyContext, RequestInfo, RoutingPolicy } from '../../policy/types.js'
+import { meetsSlo } from '../../policy/slo.js'
+import type {
+  FleetView,
+  PolicyContext,
+  RequestInfo,
+  RoutingPolicy,
+  SloTarget,
+} from '../../policy/types.js'
 import { PoolController, type PoolStatus, type ReplicaRecord } from '../../scaling/controller.js'
 import type { ReplicaLedger } from '../../scaling/ledger.js'
 import { EventKind } from '../event-queue.js'
@@ -93,6 +100,8 @@ export class FunctionService implements ReplicaListener {
   #flushing = false
   #stuckSince: number | undefined
   readonly #tick = (now: number): void => this.#onTick(now)
+  /** The wait SLO as a latency objective: a TTFT target, no TPOT target. */
+  readonly #slo: SloTarget
 
   constructor(
     cfg: ServiceConfig,
@@ -104,6 +113,7 @@ export class FunctionService implements ReplicaListener {
     this.#host = host
     this.#scaler = scaler
     this.#router = router
+    this.#slo = { ttft_s: cfg.sloWaitSeconds, tpot_s: Number.POSITIVE_INFINITY }
     // Functions share no prompt prefixes: no replica caches any.
     this.#view = { instances: this.#replicas, cachedPrefixBlocks: () => 0 }
   }
@@ -204,7 +214,9 @@ export class FunctionService implements ReplicaListener {
   /** start is the replica listener's hook: a job begins executing. */
   start(req: FnRequest, now: number): void {
     req.started = now
-    req.met = now - req.arrival <= this.cfg.sloWaitSeconds
+    // A function's wait SLO is a first-token target: the start of execution is its first output.
+    const wait = now - req.arrival
+    req.met = meetsSlo({ ttft: wait, tpot: undefined, e2e: wait, outputTokens: 1 }, this.#slo)
     this.#host.started(req, now)
   }
 
