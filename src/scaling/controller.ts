@@ -16,8 +16,8 @@
  * the requests in the pool now, and no arrivals (the open bucket counts them when it closes, so
  * each arrival is counted once). Worked example: at t = 12.3 s the first request in a minute
  * reaches a pool at zero; the scaler sees the buckets up to 12 s (all idle) and a sample
- * {time 12.3, concurrency 1}; the KPA averages 1 over the one bucket with data and asks for
- * ⌈1 / (cc × 0.7)⌉ = 1 replica.
+ * {time 12.3, concurrency 1}; the KPA's stable window averages it over 12 buckets, 1 / 12 =
+ * 0.083, and asks for ⌈0.083 / (cc × 0.7)⌉ = 1 replica (any demand at zero is one replica).
  *
  * The activator's promise: while a pool has requests in it and no replica ready, every decision
  * keeps at least one ready or starting, whatever the scaler says (Knative's KPA never scales a

@@ -91,6 +91,18 @@ export class ReplicaLedger {
     this.#mark(now)
   }
 
+  /**
+   * initial records the desired count a run starts with (its initial scale) at `now`: a point of
+   * the desired series, not a decision the scaler took.
+   */
+  initial(now: number, desired: number): void {
+    this.#advance(now)
+    if (desired !== this.#desired) {
+      this.#desired = desired
+      this.#mark(now)
+    }
+  }
+
   /** decision records a scaler decision (its clamped target, and whether it was in panic). */
   decision(now: number, desired: number, panic: boolean): void {
     this.#advance(now)

@@ -233,11 +233,14 @@ export class Autoscaler<A> {
     this.#last = now
     // Billing starts here even with no replica, so the summary spans the whole run.
     this.#ledger.gpuHours(now)
+    let initial = 0
     for (const pool of this.#pools) {
       for (let k = 0; k < pool.plan.initial; k++) {
         this.#ledger.warm(now, pool.plan.gpus, pool.plan.pricePerGpuHour)
       }
+      initial += pool.plan.initial
     }
+    this.#ledger.initial(now, initial)
     this.#control.restart(
       now,
       this.#pools.map((pool) => pool.ready),

@@ -5,29 +5,58 @@
  */
 
 /**
- * EventKind priorities at equal time: an iteration that ends frees KV and slots before arrivals
- * at the same instant are routed, and an idle instance is kicked only after every arrival of that
- * instant has queued, so a burst at one timestamp forms one batch as it would in vLLM's loop. A
- * KV transfer that lands (P/D handoff, migration) is like a finished iteration: it comes first.
+ * EventKind names what an event is; its rank orders events at equal time. An iteration that ends
+ * (StepDone) frees KV and slots before arrivals at the same instant are routed, and an idle
+ * instance is kicked only after every arrival of that instant has queued, so a burst at one
+ * timestamp forms one batch as it would in vLLM's loop. A KV transfer that lands (P/D handoff,
+ * migration) is like a finished iteration: it comes first. Timers (a scaler's tick, a replica's
+ * cold start) rank with transfers; a Flush timer runs after everything else at its instant, as a
+ * kick does (a backlog dispatched once every replica that became ready at that time is ready).
  */
-export const EventKind = { StepDone: 0, Transfer: 1, Arrival: 2, Kick: 3 } as const
+export const EventKind = {
+  StepDone: 0,
+  Transfer: 1,
+  Timer: 2,
+  Arrival: 3,
+  Kick: 4,
+  Flush: 5,
+} as const
 /** EventKind values. */
 export type EventKind = (typeof EventKind)[keyof typeof EventKind]
 
-/** SimEvent is one scheduled event for an instance. */
+/** RANK is each kind's place at equal time (lower first); kinds of equal rank go by sequence. */
+const RANK: Readonly<Record<EventKind, number>> = {
+  [EventKind.StepDone]: 0,
+  [EventKind.Transfer]: 1,
+  [EventKind.Timer]: 1,
+  [EventKind.Arrival]: 2,
+  [EventKind.Kick]: 3,
+  [EventKind.Flush]: 3,
+}
+
+/** rankOf is a kind's rank at equal time. */
+export function rankOf(kind: EventKind): number {
+  return RANK[kind]
+}
+
+/** SimEvent is one scheduled event for an instance (or a timer: instance −1). */
 export interface SimEvent {
   readonly time: number
   readonly kind: EventKind
+  /** RANK[kind], kept on the event so the heap compares without a lookup. */
+  readonly rank: number
   readonly seq: number
   readonly instance: number
 }
 
-/** compareEvents orders events: time, kind priority, then sequence number. */
+/** compareEvents orders events: time, rank of kind, then sequence number. */
 export function compareEvents(a: SimEvent, b: SimEvent): number {
   if (a.time !== b.time) return a.time < b.time ? -1 : 1
-  if (a.kind !== b.kind) return a.kind - b.kind
+  if (a.rank !== b.rank) return a.rank - b.rank
   return a.seq - b.seq
 }
+
+const ARRIVAL_RANK = RANK[EventKind.Arrival]
 
 /** EventQueue is a binary min-heap of SimEvents under compareEvents. */
 export class EventQueue {
@@ -40,7 +69,7 @@ export class EventQueue {
 
   /** push schedules an event and returns it. */
   push(time: number, kind: EventKind, instance: number): SimEvent {
-    const e: SimEvent = { time, kind, seq: this.#seq++, instance }
+    const e: SimEvent = { time, kind, rank: RANK[kind], seq: this.#seq++, instance }
     const h = this.#heap
     h.push(e)
     let i = h.length - 1
@@ -61,13 +90,13 @@ export class EventQueue {
 
   /**
    * runBefore handles, in order, every event that comes before an arrival at `t`: all earlier
-   * events, and those at `t` whose kind sorts before Arrival (see EventKind). Events a handler
+   * events, and those at `t` whose kind ranks before Arrival (see EventKind). Events a handler
    * schedules are handled too when they qualify.
    */
   runBefore(t: number, handle: (e: SimEvent) => void): void {
     for (;;) {
       const top = this.#heap[0]
-      if (!top || top.time > t || (top.time === t && top.kind > EventKind.Arrival)) return
+      if (!top || top.time > t || (top.time === t && top.rank > ARRIVAL_RANK)) return
       this.pop()
       handle(top)
     }

@@ -4,12 +4,19 @@
  * for many random events with heavy ties, pushed all at once or interleaved with pops.
  */
 import { describe, expect, it } from 'vitest'
-import { compareEvents, EventKind, EventQueue, type SimEvent } from '../../src/sim/event-queue.js'
+import {
+  compareEvents,
+  EventKind,
+  EventQueue,
+  rankOf,
+  type SimEvent,
+} from '../../src/sim/event-queue.js'
 import { createRng } from '../../src/util/rng.js'
 
 const ev = (time: number, kind: EventKind, seq: number, instance = 0): SimEvent => ({
   time,
   kind,
+  rank: rankOf(kind),
   seq,
   instance,
 })

@@ -18,6 +18,7 @@ import type {
 import { PoolController, type PoolStatus, type ReplicaRecord } from '../../scaling/controller.js'
 import type { ReplicaLedger } from '../../scaling/ledger.js'
 import { EventKind } from '../event-queue.js'
+import type { TimerKind } from '../kernel.js'
 import { type FnRequest, Replica, type ReplicaListener } from './replica.js'
 
 /** ServiceConfig is one service's deployment: the same for every service of a run. */
@@ -52,7 +53,7 @@ export interface ServiceHost {
   readonly ctx: PolicyContext
   readonly ledger: ReplicaLedger
   /** at runs `fn` at `time`; `kind` orders it among events at the same time. */
-  at(time: number, kind: EventKind, fn: (now: number) => void): void
+  at(time: number, kind: TimerKind, fn: (now: number) => void): void
   /** addReplica registers a new replica slot of `service` for completion events. */
   addReplica(replica: Replica, service: FunctionService): void
   /** schedule (re)schedules a replica's next job completion. */
@@ -62,6 +63,8 @@ export interface ServiceHost {
   rejected(now: number): void
   /** decided reports a change of this service's clamped target, for the run's desired total. */
   decided(now: number, delta: number, panic: boolean): void
+  /** deployed reports the initial scale of a service begun at `now` (not a decision). */
+  deployed(now: number, initial: number): void
   /** done says whether the trace is exhausted and no service has a request left. */
   done(): boolean
   /** sourceDone says whether the trace is exhausted. */
@@ -169,9 +172,9 @@ export class FunctionService implements ReplicaListener {
     } as const
     this.#control = new PoolController(scaler, [pool], now)
     this.#control.setReady(0, now, this.#ready)
-    this.#host.decided(now, initial - this.#target, false)
+    this.#host.deployed(now, initial)
     this.#target = initial
-    this.#host.at(now + scaler.tickSeconds, EventKind.Transfer, this.#tick)
+    this.#host.at(now + scaler.tickSeconds, EventKind.Timer, this.#tick)
   }
 
   /**
@@ -277,14 +280,14 @@ export class FunctionService implements ReplicaListener {
       this.#parked = true
       return
     }
-    host.at(now + this.#scaler!.tickSeconds, EventKind.Transfer, this.#tick)
+    host.at(now + this.#scaler!.tickSeconds, EventKind.Timer, this.#tick)
   }
 
   /** #wake restarts a parked service's tick loop with a fresh sampler (no idle buckets to replay). */
   #wake(now: number): void {
     this.#parked = false
     this.#control!.restart(now, [this.#ready])
-    this.#host.at(now + this.#scaler!.tickSeconds, EventKind.Transfer, this.#tick)
+    this.#host.at(now + this.#scaler!.tickSeconds, EventKind.Timer, this.#tick)
   }
 
   /** #decide asks the controller (at a tick, or a poke) and carries out its decision. */
@@ -345,7 +348,7 @@ export class FunctionService implements ReplicaListener {
     this.#pending++
     this.#host.ledger.start(now, GPUS_PER_REPLICA, this.cfg.pricePerGpuHour)
     const generation = r.generation
-    this.#host.at(now + this.cfg.coldStartSeconds, EventKind.Transfer, (t) => {
+    this.#host.at(now + this.cfg.coldStartSeconds, EventKind.Timer, (t) => {
       if (r.generation === generation && r.state === 'starting') this.#onReady(r, t)
     })
   }
@@ -357,10 +360,10 @@ export class FunctionService implements ReplicaListener {
     this.#host.ledger.ready(now, r.askedAt)
     this.#control?.setReady(0, now, this.#ready)
     // Replicas asked for together become ready at the same instant: dispatch once all have, so
-    // the backlog spreads over them (Kick events run after every other event at a time).
+    // the backlog spreads over them (Flush timers run after every other event at a time).
     if (this.#held.length > 0 && !this.#flushing) {
       this.#flushing = true
-      this.#host.at(now, EventKind.Kick, (t) => {
+      this.#host.at(now, EventKind.Flush, (t) => {
         this.#flushing = false
         this.#dispatch(t)
       })

@@ -1,9 +1,9 @@
 /**
  * @module The function simulator: a discrete-event replay of a serverless function trace
  * (image generation jobs with measured execution times) through one autoscaled service, or one
- * per function, with cold starts, an activator, processor-sharing replicas and GPU billing.
+ * per function, with cold starts, an activator, processor-sharing replicas and GPU billing. It is
+ * a workload on the same simulation kernel as the LLM simulator (../kernel.ts).
  */
-import { performance } from 'node:perf_hooks'
 import { type GpuSpec, gpus } from '../../catalog/gpus.js'
 import { createRouter } from '../../policy/registry.js'
 import type { Scaler } from '../../policy/scaler/types.js'
@@ -12,7 +12,8 @@ import type { TraceRequest, TraceSource } from '../../trace/types.js'
 import { UsageError } from '../../util/errors.js'
 import { createRng } from '../../util/rng.js'
 import { cdfPoints, GrowableF64, summarize } from '../../util/stats.js'
-import { EventKind, EventQueue, type SimEvent } from '../event-queue.js'
+import { EventKind } from '../event-queue.js'
+import { Kernel, type TimerKind, type Workload } from '../kernel.js'
 import { TimelineRecorder } from '../timeline.js'
 import {
   DEFAULT_ACTIVATOR_CAPACITY,
@@ -100,178 +101,212 @@ export async function simulateFunctions(
   source: TraceSource,
   options: FunctionSimOptions,
 ): Promise<FunctionRunDetail> {
-  const wallStart = performance.now()
   const o = resolve(options)
-  const coldStartSeconds = functionColdStartSeconds(o.coldStart, o.gpu)
-  const bandwidth = Math.min(o.coldStart.storageBandwidth, o.gpu.pcieBandwidth)
-  const queue = new EventQueue()
-  const callbacks = new Map<number, (now: number) => void>()
-  const replicas: Replica[] = []
-  const owners: FunctionService[] = []
-  /** Each replica slot's index in `replicas`, the `instance` of its completion events. */
-  const keys = new Map<Replica, number>()
-  const services = new Map<string, FunctionService>()
-  const ledger = new ReplicaLedger()
-  const ctx = { now: 0, rng: createRng(options.seed) }
-  const wait = new GrowableF64(4096)
-  const service = new GrowableF64(4096)
-  const e2e = new GrowableF64(4096)
-  let met = 0
-  let requests = 0
-  let rejected = 0
-  let inFlight = 0
-  let first = Number.NaN
-  let last = 0
-  let events = 0
-  let sourceDone = false
-  let desired = 0
-  const timeline = new TimelineRecorder(0, {
-    waiting: () => sum(services, (s) => s.held + s.queued),
-    running: () => sum(services, (s) => s.running),
-    kvUsage: () => 0,
-  })
+  const kernel = new Kernel()
+  const run = new FunctionRun(o, kernel, options.seed, source.name)
+  await kernel.run(source, run, options.onProgress)
+  return run.result(source.name)
+}
 
-  const host: ServiceHost = {
-    ctx,
-    ledger,
-    at(time, kind, fn) {
-      callbacks.set(queue.push(time, kind, -1).seq, fn)
-    },
-    addReplica(replica, owner) {
-      replicas.push(replica)
-      owners.push(owner)
-      keys.set(replica, replicas.length - 1)
-    },
-    schedule(replica) {
-      const t = replica.nextCompletion()
-      replica.eventSeq =
-        t === undefined ? -1 : queue.push(t, EventKind.StepDone, keys.get(replica)!).seq
-    },
-    started(req, now) {
-      wait.push(now - req.arrival)
-    },
-    finished(req, now) {
-      inFlight--
-      service.push(now - req.started)
-      e2e.push(now - req.arrival)
-      if (req.met) met++
-      if (now > last) last = now
-    },
-    rejected(now) {
-      inFlight--
-      rejected++
-      if (now > last) last = now
-    },
-    decided(now, delta, panic) {
-      desired += delta
-      ledger.decision(now, desired, panic)
-    },
-    done: () => sourceDone && inFlight === 0,
-    sourceDone: () => sourceDone,
+/**
+ * FunctionRun is one simulation of serverless function services, as a kernel workload: its events
+ * are replicas' job completions; cold starts, scaler ticks and backlog dispatches are timers.
+ */
+class FunctionRun implements Workload, ServiceHost {
+  readonly ctx: { now: number; rng: () => number }
+  readonly ledger = new ReplicaLedger()
+  readonly #o: Resolved
+  readonly #kernel: Kernel
+  readonly #trace: string
+  readonly #seed: number
+  readonly #coldStartSeconds: number
+  readonly #bandwidth: number
+  readonly #replicas: Replica[] = []
+  readonly #owners: FunctionService[] = []
+  /** Each replica slot's index in `replicas`, the target of its completion events. */
+  readonly #keys = new Map<Replica, number>()
+  readonly #services = new Map<string, FunctionService>()
+  readonly #wait = new GrowableF64(4096)
+  readonly #service = new GrowableF64(4096)
+  readonly #e2e = new GrowableF64(4096)
+  readonly #timeline: TimelineRecorder
+  #met = 0
+  #rejected = 0
+  #inFlight = 0
+  #first = Number.NaN
+  #last = 0
+  #desired = 0
+
+  constructor(o: Resolved, kernel: Kernel, seed: number, trace: string) {
+    this.#o = o
+    this.#kernel = kernel
+    this.#seed = seed
+    this.#trace = trace
+    this.ctx = { now: 0, rng: createRng(seed) }
+    this.#coldStartSeconds = functionColdStartSeconds(o.coldStart, o.gpu)
+    this.#bandwidth = Math.min(o.coldStart.storageBandwidth, o.gpu.pcieBandwidth)
+    const services = this.#services
+    this.#timeline = new TimelineRecorder(0, {
+      waiting: () => sum(services, (s) => s.held + s.queued),
+      running: () => sum(services, (s) => s.running),
+      kvUsage: () => 0,
+    })
   }
 
-  const serviceFor = (r: TraceRequest, now: number): FunctionService => {
+  // The ServiceHost side: what a service asks of the run.
+
+  at(time: number, kind: TimerKind, fn: (now: number) => void): void {
+    this.#kernel.at(time, fn, kind)
+  }
+
+  addReplica(replica: Replica, owner: FunctionService): void {
+    this.#replicas.push(replica)
+    this.#owners.push(owner)
+    this.#keys.set(replica, this.#replicas.length - 1)
+  }
+
+  schedule(replica: Replica): void {
+    const t = replica.nextCompletion()
+    replica.eventSeq =
+      t === undefined
+        ? -1
+        : this.#kernel.schedule(t, EventKind.StepDone, this.#keys.get(replica)!).seq
+  }
+
+  started(req: FnRequest, now: number): void {
+    this.#wait.push(now - req.arrival)
+  }
+
+  finished(req: FnRequest, now: number): void {
+    this.#inFlight--
+    this.#service.push(now - req.started)
+    this.#e2e.push(now - req.arrival)
+    if (req.met) this.#met++
+    if (now > this.#last) this.#last = now
+  }
+
+  rejected(now: number): void {
+    this.#inFlight--
+    this.#rejected++
+    if (now > this.#last) this.#last = now
+  }
+
+  decided(now: number, delta: number, panic: boolean): void {
+    this.#desired += delta
+    this.ledger.decision(now, this.#desired, panic)
+  }
+
+  deployed(now: number, initial: number): void {
+    this.#desired += initial
+    this.ledger.initial(now, this.#desired)
+  }
+
+  done(): boolean {
+    return this.#kernel.sourceDone && this.#inFlight === 0
+  }
+
+  sourceDone(): boolean {
+    return this.#kernel.sourceDone
+  }
+
+  // The Workload side: what the kernel hands the run.
+
+  before(now: number): void {
+    this.ctx.now = now
+    this.#timeline.advance(now)
+  }
+
+  arrive(r: TraceRequest, now: number): void {
+    if (r.serviceSeconds === undefined) {
+      throw new UsageError(
+        `${this.#trace}: request ${r.id} has no service time; functions need a function trace ` +
+          '(alibaba, or synthetic:...,service=SECONDS)',
+      )
+    }
+    this.#inFlight++
+    if (Number.isNaN(this.#first)) this.#first = now
+    if (now > this.#last) this.#last = now
+    this.#timeline.arrival()
+    const adapters = r.adapters ?? 0
+    const req: FnRequest = {
+      id: r.id,
+      arrival: now,
+      work: r.serviceSeconds + (adapters * this.#o.adapterBytes) / this.#bandwidth,
+      started: Number.NaN,
+      met: false,
+    }
+    this.#serviceFor(r, now).arrive(req, now)
+  }
+
+  onEvent(_kind: EventKind, key: number, seq: number, now: number): boolean {
+    const replica = this.#replicas[key]!
+    // A completion rescheduled since (a job started or finished first) is stale.
+    if (replica.eventSeq !== seq) return false
+    this.#owners[key]!.complete(replica, now)
+    return true
+  }
+
+  /** #serviceFor finds the request's service, deploying it at its first request. */
+  #serviceFor(r: TraceRequest, now: number): FunctionService {
+    const o = this.#o
     const name = o.functionKey === 'model' ? (r.fn ?? SINGLE_SERVICE) : SINGLE_SERVICE
-    let s = services.get(name)
+    let s = this.#services.get(name)
     if (s === undefined) {
-      const cfg: ServiceConfig = { ...o.service, name, coldStartSeconds }
-      s = new FunctionService(cfg, host, o.scaler?.create(), createRouter(ROUTER))
-      services.set(name, s)
+      const cfg: ServiceConfig = { ...o.service, name, coldStartSeconds: this.#coldStartSeconds }
+      s = new FunctionService(cfg, this, o.scaler?.create(), createRouter(ROUTER))
+      this.#services.set(name, s)
       s.begin(now)
     }
     return s
   }
 
-  const handle = (kind: number, key: number, seq: number, now: number): void => {
-    ctx.now = now
-    timeline.advance(now)
-    if (kind === EventKind.StepDone) {
-      const replica = replicas[key]!
-      // A completion rescheduled since (a job started or finished first) is stale.
-      if (replica.eventSeq !== seq) return
-      events++
-      owners[key]!.complete(replica, now)
-      return
+  /** result builds the run's summary and series once the kernel is done. */
+  result(trace: string): FunctionRunDetail {
+    const waits = this.#wait.view()
+    const e2es = this.#e2e.view()
+    const scaled = this.#o.scaler !== undefined
+    return {
+      summary: this.#summary(trace, waits, e2es),
+      ...(scaled ? { scaling: this.ledger.series() } : {}),
+      timeline: this.#timeline.finish(),
+      cdf: { wait_s: cdfPoints(waits), e2e_s: cdfPoints(e2es) },
     }
-    const fn = callbacks.get(seq)!
-    callbacks.delete(seq)
-    events++
-    fn(now)
   }
 
-  const arrive = (r: TraceRequest): void => {
-    const now = r.arrival
-    if (r.serviceSeconds === undefined) {
-      throw new UsageError(
-        `${source.name}: request ${r.id} has no service time; functions need a function trace ` +
-          '(alibaba, or synthetic:...,service=SECONDS)',
-      )
+  #summary(trace: string, waits: Float64Array, e2es: Float64Array): FunctionRunSummary {
+    const o = this.#o
+    const last = this.#last
+    const start = Number.isNaN(this.#first) ? 0 : this.#first
+    const makespan = last - start
+    const scaled = o.scaler !== undefined
+    const fixedGpuHours = (this.#services.size * o.service.instances * makespan) / 3600
+    const requests = this.#kernel.arrivals
+    return {
+      router: ROUTER,
+      policy: o.scaler?.label ?? 'fixed',
+      trace,
+      requests,
+      completed: e2es.length,
+      rejected: this.#rejected,
+      wait_s: summarize(waits),
+      service_s: summarize(this.#service.view()),
+      e2e_s: summarize(e2es),
+      slo: {
+        wait_s: o.service.sloWaitSeconds,
+        attainment: requests > 0 ? this.#met / requests : 0,
+      },
+      goodput_rps: makespan > 0 ? this.#met / makespan : 0,
+      gpu_hours: scaled ? this.ledger.gpuHours(last) : fixedGpuHours,
+      cost_usd: scaled ? this.ledger.costUsd(last) : fixedGpuHours * o.service.pricePerGpuHour,
+      sim_wall_s: this.#kernel.wallSeconds,
+      sim_events: this.#kernel.events,
+      seed: this.#seed,
+      fleet: describe(o, this.#services.size),
+      services: this.#services.size,
+      cold_start_s: this.#coldStartSeconds,
+      makespan_s: makespan,
+      ...(o.scaler ? { scaling: this.ledger.summary(o.scaler.label, last) } : {}),
     }
-    events++
-    requests++
-    inFlight++
-    if (Number.isNaN(first)) first = now
-    if (now > last) last = now
-    ctx.now = now
-    timeline.advance(now)
-    timeline.arrival()
-    const adapters = r.adapters ?? 0
-    const req: FnRequest = {
-      id: r.id,
-      arrival: now,
-      work: r.serviceSeconds + (adapters * o.adapterBytes) / bandwidth,
-      started: Number.NaN,
-      met: false,
-    }
-    serviceFor(r, now).arrive(req, now)
-  }
-
-  const onEvent = (e: SimEvent): void => handle(e.kind, e.instance, e.seq, e.time)
-  for await (const chunk of source.chunks()) {
-    for (const r of chunk) {
-      queue.runBefore(r.arrival, onEvent)
-      arrive(r)
-    }
-    options.onProgress?.(requests, ctx.now)
-  }
-  sourceDone = true
-  queue.drain(onEvent)
-
-  const start = Number.isNaN(first) ? 0 : first
-  const makespan = last - start
-  const scaled = o.scaler !== undefined
-  const fixedGpuHours = (services.size * o.service.instances * makespan) / 3600
-  const gpuHours = scaled ? ledger.gpuHours(last) : fixedGpuHours
-  const waits = wait.view()
-  const e2es = e2e.view()
-  const summary: FunctionRunSummary = {
-    router: ROUTER,
-    policy: o.scaler?.label ?? 'fixed',
-    trace: source.name,
-    requests,
-    completed: e2es.length,
-    rejected,
-    wait_s: summarize(waits),
-    service_s: summarize(service.view()),
-    e2e_s: summarize(e2es),
-    slo: { wait_s: o.service.sloWaitSeconds, attainment: requests > 0 ? met / requests : 0 },
-    goodput_rps: makespan > 0 ? met / makespan : 0,
-    gpu_hours: gpuHours,
-    cost_usd: scaled ? ledger.costUsd(last) : fixedGpuHours * o.service.pricePerGpuHour,
-    sim_wall_s: (performance.now() - wallStart) / 1000,
-    sim_events: events,
-    seed: options.seed,
-    fleet: describe(o, services.size),
-    services: services.size,
-    cold_start_s: coldStartSeconds,
-    makespan_s: makespan,
-    ...(o.scaler ? { scaling: ledger.summary(o.scaler.label, last) } : {}),
-  }
-  return {
-    summary,
-    ...(scaled ? { scaling: ledger.series() } : {}),
-    timeline: timeline.finish(),
-    cdf: { wait_s: cdfPoints(waits), e2e_s: cdfPoints(e2es) },
   }
 }
 
