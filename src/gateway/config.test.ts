@@ -199,7 +199,10 @@ describe('gateway config', () => {
     ],
     [
       'all-zero weights',
-      MINIMAL.replace('router: prefix-affinity', 'router: { weighted: { prefix: 0 } }'),
+      MINIMAL.replace(
+        'router: prefix-affinity',
+        'router: { weighted: { prefix: 0, queue: 0, kv: 0 } }',
+      ),
       /gw.yaml:2: router/,
     ],
     [

@@ -9,8 +9,8 @@ import { z } from 'zod'
 import { dtypes, gpuIds, modelIds, models } from '../catalog/index.js'
 import { DEFAULT_ENGINE } from '../engine/config.js'
 import { GATEWAY_ADMISSIONS, isAdmissionName } from '../policy/admission/registry.js'
-import { isRouterName, routerNames } from '../policy/registry.js'
-import { LLMD_DEFAULTS } from '../policy/router/llm-d.js'
+import { createRouterFromSpec, createRouterWith } from '../policy/registry.js'
+import type { RoutingPolicy } from '../policy/types.js'
 import { UsageError } from '../util/errors.js'
 import { parseYamlWithSchema } from '../util/yaml-schema.js'
 import { autoscaleSchema } from './autoscale/config.js'
@@ -18,72 +18,37 @@ import { BackendUrlError, parseBackendUrl } from './backend-url.js'
 
 const positive = z.number().positive()
 const positiveInt = z.number().int().positive()
-const weight = z.number().nonnegative()
 
-const routerSchema = z.union([
-  z.string().refine(isRouterName, { message: `unknown router (valid: ${routerNames.join(', ')})` }),
-  z
-    .object({
-      weighted: z
-        .object({ prefix: weight, queue: weight, kv: weight })
-        .partial()
-        .strict()
-        .refine((w) => Object.values(w).some((x) => (x ?? 0) > 0), {
-          message: 'at least one weight must be > 0',
-        }),
-    })
-    .strict(),
-  // Options of the routers from the literature; keys left out take each router's defaults.
-  z
-    .object({
-      'llm-d': z
-        .object({
-          prefix: weight,
-          queue: weight,
-          kv: weight,
-          running: weight,
-          lora: weight,
-          kv_threshold: z.number().min(0).max(1),
-        })
-        .partial()
-        .strict()
-        .refine(
-          (w) =>
-            (w.prefix ?? LLMD_DEFAULTS.prefix) > 0 ||
-            (w.queue ?? LLMD_DEFAULTS.queue) > 0 ||
-            (w.kv ?? LLMD_DEFAULTS.kv) > 0 ||
-            (w.running ?? 0) > 0 ||
-            (w.lora ?? 0) > 0,
-          { message: 'at least one weight must be > 0' },
-        ),
-    })
-    .strict(),
-  z
-    .object({
-      'aibrix-prefix': z
-        .object({
-          imbalance_threshold: weight,
-          match_threshold: z.number().min(0).max(1),
-          std_dev_factor: weight,
-        })
-        .partial()
-        .strict(),
-    })
-    .strict(),
-  z
-    .object({
-      dynamo: z.object({ overlap_weight: weight, temperature: weight }).partial().strict(),
-    })
-    .strict(),
-  z
-    .object({
-      dualmap: z
-        .object({ prefix_blocks: positiveInt, hot_factor: z.number().gt(1) })
-        .partial()
-        .strict(),
-    })
-    .strict(),
-])
+/**
+ * routerSchema is a router as the config names it: a spec (`least-outstanding`,
+ * `weighted:prefix=1:queue=3`) or an object naming one router and its options
+ * (`{ weighted: { prefix: 1, queue: 3 } }`, `{ llm-d: { kv_threshold: 0.9 } }`), checked by the
+ * router registry's own option table (policy/router-options.ts), as the CLI's --router is.
+ */
+const routerSchema = z
+  .union([
+    z.string(),
+    z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .refine((o) => Object.keys(o).length === 1, {
+        message: 'name one router: { name: { option: value } }',
+      }),
+  ])
+  .superRefine((r, ctx) => {
+    try {
+      routerFromConfig(r)
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err
+      ctx.addIssue({ code: 'custom', message: err.message })
+    }
+  })
+
+/** routerFromConfig builds the router a (validated) config names. */
+export function routerFromConfig(r: RouterConfig): RoutingPolicy {
+  if (typeof r === 'string') return createRouterFromSpec(r)
+  const [name, options] = Object.entries(r)[0]!
+  return createRouterWith(name, options)
+}
 
 /**
  * perfSchema declares a pool's hardware, so routers that predict latency (predicted-latency,

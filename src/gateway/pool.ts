@@ -9,7 +9,6 @@
 import { getGpu, getModel } from '../catalog/index.js'
 import { createInstancePerf } from '../perf/instance-perf.js'
 import { createIterationModel } from '../perf/iteration.js'
-import { createRouter } from '../policy/registry.js'
 import {
   type FleetView,
   type InstancePerf,
@@ -23,7 +22,7 @@ import {
 import type { Rng } from '../util/rng.js'
 import { type BackendState, createBackendState } from './backend-state.js'
 import { parseBackendUrl } from './backend-url.js'
-import type { GatewayConfig, RouterConfig } from './config.js'
+import { type GatewayConfig, type RouterConfig, routerFromConfig } from './config.js'
 import { toFleetView } from './fleet-view.js'
 import type { PrefixIndex } from './prefix-index.js'
 import { isSaturated } from './saturation.js'
@@ -88,44 +87,9 @@ export interface PickOptions {
   readonly slo?: SloTarget | undefined
 }
 
-/** defined drops the keys whose value is undefined (config keys left out take router defaults). */
-function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>
-  }
-}
-
 /** routerOf builds a router from its config form; options left out take the router's defaults. */
 export function routerOf(c: RouterConfig): RoutingPolicy {
-  if (typeof c === 'string') return createRouter(c)
-  if ('weighted' in c) return createRouter('weighted', defined(c.weighted))
-  if ('llm-d' in c) {
-    const { kv_threshold, ...weights } = c['llm-d']
-    return createRouter('llm-d', defined({ ...weights, kvThreshold: kv_threshold }))
-  }
-  if ('aibrix-prefix' in c) {
-    const o = c['aibrix-prefix']
-    return createRouter(
-      'aibrix-prefix',
-      defined({
-        imbalanceThreshold: o.imbalance_threshold,
-        matchThreshold: o.match_threshold,
-        stdDevFactor: o.std_dev_factor,
-      }),
-    )
-  }
-  if ('dynamo' in c) {
-    const o = c.dynamo
-    return createRouter(
-      'dynamo',
-      defined({ overlapWeight: o.overlap_weight, temperature: o.temperature }),
-    )
-  }
-  const o = c.dualmap
-  return createRouter(
-    'dualmap',
-    defined({ prefixBlocks: o.prefix_blocks, hotFactor: o.hot_factor }),
-  )
+  return routerFromConfig(c)
 }
 
 /**

@@ -9,7 +9,7 @@ import { UsageError } from '../util/errors.js'
 import { createAdmission } from './admission/registry.js'
 import type { EngineHooks } from './engine-hooks.js'
 import { createKv } from './kv/registry.js'
-import { createRouter } from './registry.js'
+import { createRouterFromSpec } from './registry.js'
 import { createScaler, scalerLabel } from './scaler/registry.js'
 import type { Scaler } from './scaler/types.js'
 import type { RoutingPolicy } from './types.js'
@@ -56,7 +56,7 @@ export function validateChoice(c: PolicyChoice, where?: string): void {
       throw err
     }
   }
-  check('--router', () => createRouter(c.router))
+  check('--router', () => createRouterFromSpec(c.router))
   check('--admission', () => createAdmission(c.admission))
   check('--kv', () => createKv(c.kv))
   if (scales(c)) check('--scaler', () => createScaler(c.scaler))
@@ -139,7 +139,7 @@ export interface Resolved {
 export function resolveChoice(c: PolicyChoice): Resolved {
   const label = { policy: choiceLabel(c), admission: c.admission, kv: c.kv }
   const base = {
-    router: createRouter(c.router),
+    router: createRouterFromSpec(c.router),
     hooks: () => ({ admission: createAdmission(c.admission), kv: createKv(c.kv) }),
   }
   if (!scales(c)) return { ...base, label }

@@ -2,6 +2,7 @@
 import { UsageError } from '../util/errors.js'
 import { admissionNames, admissionSummaries } from './admission/registry.js'
 import { kvNames, kvSummaries } from './kv/registry.js'
+import { NO_OPTIONS, readOptions, splitSpec } from './options.js'
 import { createAibrixPrefix } from './router/aibrix-prefix.js'
 import { createDualMap } from './router/dualmap.js'
 import { createDynamo } from './router/dynamo.js'
@@ -15,6 +16,7 @@ import { createPrefixAffinity } from './router/prefix-affinity.js'
 import { createRandom } from './router/random.js'
 import { createRoundRobin } from './router/round-robin.js'
 import { createWeighted } from './router/weighted.js'
+import { ROUTER_OPTIONS } from './router-options.js'
 import { scalerNames, scalerSummaries } from './scaler/registry.js'
 import type { RoutingPolicy } from './types.js'
 
@@ -104,6 +106,29 @@ export function createRouter(name: string, opts?: AnyRouterOptions): RoutingPoli
   // Each factory takes only its own options; the overloads tie options to names for typed callers.
   const create = routingPolicies[name] as (opts?: AnyRouterOptions) => RoutingPolicy
   return create(opts)
+}
+
+/**
+ * createRouterFromSpec builds a router from `name[:key=value]...` (the CLI's form); a UsageError
+ * names the valid routers, or the option that is wrong and what it takes.
+ */
+export function createRouterFromSpec(spec: string): RoutingPolicy {
+  const { name, raw } = splitSpec(spec)
+  return createRouterWith(name, raw, `router '${spec}'`)
+}
+
+/**
+ * createRouterWith builds router `name` from raw options (a spec's, or a YAML object's, whose
+ * keys may use underscores); `label` starts any error.
+ */
+export function createRouterWith(
+  name: string,
+  raw: Readonly<Record<string, unknown>>,
+  label = `router '${name}'`,
+): RoutingPolicy {
+  if (!isRouterName(name)) return createRouter(name) // throws the unknown-router error
+  const options = readOptions(label, ROUTER_OPTIONS[name] ?? NO_OPTIONS, raw) as AnyRouterOptions
+  return createRouter(name, Object.keys(options).length > 0 ? options : undefined)
 }
 
 /** PolicyKind is a family of policies; each has its own registry and CLI flag. */

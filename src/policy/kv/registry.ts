@@ -3,7 +3,16 @@
  * `ttl-pin:ttl=30`, `ttl-pin:ttl=auto:max=120`, `host-offload:gb=64`. Colons, unlike commas and
  * `+`, survive `--compare` lists (`--compare kv=lru,kv=host-offload:gb=64`).
  */
+import { z } from 'zod'
 import { UsageError } from '../../util/errors.js'
+import {
+  NO_OPTIONS,
+  type Option,
+  type OptionTable,
+  positive,
+  readOptions,
+  splitSpec,
+} from '../options.js'
 import { createHostOffload, type HostOffloadOptions } from './host-offload.js'
 import { createTtlPin, type TtlPinOptions } from './ttl-pin.js'
 import type { KvPolicy } from './types.js'
@@ -39,12 +48,25 @@ export const kvSummaries = {
 /** kvNames lists the registered KV policies in registry order. */
 export const kvNames = Object.keys(kvPolicies) as KvName[]
 
-/** KV_OPTION_KEYS are the options each policy accepts. */
-const KV_OPTION_KEYS: Record<KvName, ReadonlyArray<string>> = {
-  lru: [],
-  'ttl-pin': ['ttl', 'max'],
-  'host-offload': ['gb'],
-  'ttl-pin-offload': ['ttl', 'max', 'gb'],
+/**
+ * ttl is a TTL in seconds, or `auto` (Continuum's adaptive TTL): one key, two fields.
+ */
+const ttl: Option = {
+  field: 'ttl',
+  schema: z.custom<'auto' | number>(
+    (v) => v === 'auto' || (typeof v === 'number' && v > 0 && Number.isFinite(v)),
+    { error: "must be a positive number of seconds or 'auto'" },
+  ),
+}
+const maxTtl = positive('maxTtlS', 'a positive number of seconds')
+const hostGb = positive('hostGb', 'a positive number of GB')
+
+/** KV_OPTIONS are the options each policy accepts (policy/options.ts reads them). */
+const KV_OPTIONS: Record<KvName, OptionTable> = {
+  lru: NO_OPTIONS,
+  'ttl-pin': { options: { ttl, max: maxTtl } },
+  'host-offload': { options: { gb: hostGb } },
+  'ttl-pin-offload': { options: { ttl, max: maxTtl, gb: hostGb } },
 }
 
 /**
@@ -52,7 +74,7 @@ const KV_OPTION_KEYS: Record<KvName, ReadonlyArray<string>> = {
  * names, or says which option is wrong).
  */
 export function createKv(spec: string): KvPolicy {
-  const [name = '', ...parts] = spec.split(':')
+  const { name, raw } = splitSpec(spec)
   if (!Object.hasOwn(kvPolicies, name)) {
     throw new UsageError(
       `unknown kv policy '${name}' (valid: ${kvNames.join(', ')})`,
@@ -60,34 +82,10 @@ export function createKv(spec: string): KvPolicy {
     )
   }
   const kv = name as KvName
-  return kvPolicies[kv](parseKvOptions(kv, spec, parts))
-}
-
-function parseKvOptions(name: KvName, spec: string, parts: ReadonlyArray<string>): KvOptions {
-  const allowed = KV_OPTION_KEYS[name]
-  const o: { ttlS?: number; adaptive?: boolean; maxTtlS?: number; hostGb?: number } = {}
-  const bad = (why: string): UsageError =>
-    new UsageError(`kv policy '${spec}': ${why}`, 'FL_ERR_BAD_POLICY_OPTION')
-  for (const part of parts) {
-    const eq = part.indexOf('=')
-    const key = eq < 0 ? part : part.slice(0, eq)
-    const value = eq < 0 ? '' : part.slice(eq + 1)
-    if (!allowed.includes(key)) {
-      const valid = allowed.length > 0 ? `valid: ${allowed.join(', ')}` : 'it takes none'
-      throw bad(`unknown option '${key}' (${valid})`)
-    }
-    if (key === 'ttl' && value === 'auto') {
-      o.adaptive = true
-      continue
-    }
-    const x = Number(value)
-    if (value === '' || !Number.isFinite(x) || x <= 0) {
-      const unit = key === 'gb' ? 'GB' : 'seconds'
-      throw bad(`${key} must be a positive number of ${unit}${key === 'ttl' ? " or 'auto'" : ''}`)
-    }
-    if (key === 'ttl') o.ttlS = x
-    else if (key === 'max') o.maxTtlS = x
-    else o.hostGb = x
+  const { ttl: t, ...rest } = readOptions(`kv policy '${spec}'`, KV_OPTIONS[kv], raw)
+  const o: KvOptions = {
+    ...(rest as KvOptions),
+    ...(t === 'auto' ? { adaptive: true } : t !== undefined ? { ttlS: t as number } : {}),
   }
-  return o
+  return kvPolicies[kv](o)
 }

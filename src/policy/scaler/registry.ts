@@ -4,6 +4,19 @@
  * `--compare` lists (`--compare scaler=kpa,scaler=kpa:util=0.5`).
  */
 import { UsageError } from '../../util/errors.js'
+import {
+  atLeast,
+  between,
+  formatSpec,
+  fraction,
+  numberOption,
+  type Option,
+  type OptionTable,
+  positive,
+  readOptions,
+  splitSpec,
+  wholeBetween,
+} from '../options.js'
 import { createHeteroScale, type HeteroScaleOptions } from './heteroscale.js'
 import { createHpa, type HpaOptions } from './hpa.js'
 import { createKpa, type KpaOptions } from './kpa.js'
@@ -11,102 +24,76 @@ import { createPredictive, type PredictiveOptions } from './predictive.js'
 import { createQLearning, type QLearningOptions } from './q-learning.js'
 import type { Scaler } from './types.js'
 
-/** OptionSpec says what one `key=value` option sets and which values it takes. */
-interface OptionSpec {
-  /** The factory's option field the key sets. */
-  readonly field: string
-  readonly min: number
-  readonly max: number
-  /** The lower bound is exclusive (a positive number). */
-  readonly openMin?: boolean
-  readonly integer?: boolean
-  /** How a bad value is described: "a fraction in (0, 1]". */
-  readonly what: string
-}
-
-const positive = (field: string, what = 'a positive number of seconds'): OptionSpec => ({
-  field,
-  min: 0,
-  max: Number.POSITIVE_INFINITY,
-  openMin: true,
-  what,
-})
-const seconds = (field: string): OptionSpec => ({
-  ...positive(field),
-  openMin: false,
-  what: 'a number of seconds ≥ 0',
-})
-const fraction = (field: string): OptionSpec => ({
-  field,
-  min: 0,
-  max: 1,
-  openMin: true,
-  what: 'a fraction in (0, 1]',
-})
-const unit = (field: string): OptionSpec => ({
-  field,
-  min: 0,
-  max: 1,
-  what: 'a number in [0, 1]',
-})
+const seconds = (field: string): Option => positive(field, 'a positive number of seconds')
+const secondsOrZero = (field: string): Option => atLeast(field, 0, 'a number of seconds ≥ 0')
+const unit = (field: string): Option => between(field, 0, 1, 'a number in [0, 1]')
 
 /**
- * SCALER_OPTIONS are the options each scaler accepts, keyed by their spec names. Ranges follow
- * the systems' own validation where they have one (Knative's config-autoscaler checks).
+ * SCALER_OPTIONS are the options each scaler accepts, keyed by their spec names (policy/options.ts
+ * reads them from a spec or a YAML object). Ranges follow the systems' own validation where they
+ * have one (Knative's config-autoscaler checks).
  */
 const SCALER_OPTIONS = {
   kpa: {
-    util: fraction('util'),
-    target: positive('target', 'a positive number of requests'),
-    window: positive('window'),
-    'panic-window': { ...positive('panicWindowPct'), max: 100, what: 'a percentage in (0, 100]' },
-    // Knative accepts panic-threshold-percentage in [110, 1000].
-    panic: { field: 'panic', min: 1.1, max: 10, what: 'a ratio in [1.1, 10]' },
-    up: { ...positive('maxUp'), min: 1, openMin: false, what: 'a rate ≥ 1' },
-    down: { ...positive('maxDown'), min: 1, openMin: false, what: 'a rate ≥ 1' },
-    delay: seconds('delay'),
-    grace: seconds('grace'),
-    tick: positive('tick'),
+    options: {
+      util: fraction('util'),
+      target: positive('target', 'a positive number of requests'),
+      window: seconds('window'),
+      'panic-window': numberOption(
+        'panicWindowPct',
+        'a percentage in (0, 100]',
+        (x) => x > 0 && x <= 100,
+      ),
+      // Knative accepts panic-threshold-percentage in [110, 1000].
+      panic: between('panic', 1.1, 10, 'a ratio in [1.1, 10]'),
+      up: atLeast('maxUp', 1, 'a rate ≥ 1'),
+      down: atLeast('maxDown', 1, 'a rate ≥ 1'),
+      delay: secondsOrZero('delay'),
+      grace: secondsOrZero('grace'),
+      tick: seconds('tick'),
+    },
   },
   hpa: {
-    util: fraction('util'),
-    tolerance: { ...unit('tolerance'), max: 0.99, what: 'a number in [0, 0.99]' },
-    sync: positive('sync'),
-    window: seconds('window'),
+    options: {
+      util: fraction('util'),
+      tolerance: between('tolerance', 0, 0.99, 'a number in [0, 0.99]'),
+      sync: seconds('sync'),
+      window: secondsOrZero('window'),
+    },
   },
   predictive: {
-    season: positive('season'),
-    step: positive('step'),
-    alpha: fraction('alpha'),
-    beta: fraction('beta'),
-    gamma: fraction('gamma'),
-    util: fraction('util'),
+    options: {
+      season: seconds('season'),
+      step: seconds('step'),
+      alpha: fraction('alpha'),
+      beta: fraction('beta'),
+      gamma: fraction('gamma'),
+      util: fraction('util'),
+    },
   },
   'q-learning': {
-    epoch: positive('epoch'),
-    alpha: fraction('alpha'),
-    gamma: { ...unit('gamma'), max: 0.99, what: 'a number in [0, 0.99]' },
-    epsilon: unit('epsilon'),
-    decay: fraction('decay'),
-    'min-epsilon': unit('minEpsilon'),
-    miss: { ...seconds('miss'), what: 'a weight ≥ 0' },
-    seed: {
-      field: 'seed',
-      min: 0,
-      max: 2 ** 32 - 1,
-      integer: true,
-      what: 'a whole number in [0, 2^32)',
+    options: {
+      epoch: seconds('epoch'),
+      alpha: fraction('alpha'),
+      gamma: between('gamma', 0, 0.99, 'a number in [0, 0.99]'),
+      epsilon: unit('epsilon'),
+      decay: fraction('decay'),
+      'min-epsilon': unit('minEpsilon'),
+      miss: atLeast('miss', 0, 'a weight ≥ 0'),
+      seed: wholeBetween('seed', 0, 2 ** 32 - 1, 'a whole number in [0, 2^32)'),
     },
   },
   heteroscale: {
-    tps: positive('tps', 'a positive number of tokens/s'),
-    util: fraction('util'),
-    ratio: positive('ratio', 'a positive number of prefill replicas per decode replica'),
-    window: positive('window'),
-    down: seconds('down'),
-    tick: positive('tick'),
+    options: {
+      tps: positive('tps', 'a positive number of tokens/s'),
+      util: fraction('util'),
+      ratio: positive('ratio', 'a positive number of prefill replicas per decode replica'),
+      window: seconds('window'),
+      down: secondsOrZero('down'),
+      tick: seconds('tick'),
+    },
   },
-} satisfies Record<string, Record<string, OptionSpec>>
+} satisfies Record<string, OptionTable>
 
 /** scalerPolicies maps each scaler's name to its factory (a fresh instance, own state, each). */
 export const scalerPolicies = {
@@ -164,7 +151,7 @@ export function isScalerName(name: string): name is ScalerName {
  */
 export function createScaler(spec: string): Scaler {
   const [name, options] = parseScalerSpec(spec)
-  const create = scalerPolicies[name] as (o: Record<string, number>) => Scaler
+  const create = scalerPolicies[name] as (o: Record<string, unknown>) => Scaler
   return create(options)
 }
 
@@ -174,44 +161,17 @@ export function createScaler(spec: string): Scaler {
  */
 export function scalerLabel(spec: string): string {
   const [name, options] = parseScalerSpec(spec)
-  const specs: Record<string, OptionSpec> = SCALER_OPTIONS[name]
-  const parts = Object.entries(specs)
-    .filter(([, s]) => options[s.field] !== undefined)
-    .map(([key, s]) => `${key}=${options[s.field]}`)
-  return [name, ...parts].join(':')
+  return formatSpec(name, SCALER_OPTIONS[name], options)
 }
 
 /** parseScalerSpec splits and validates a spec into a name and its factory options. */
-function parseScalerSpec(spec: string): [ScalerName, Record<string, number>] {
-  const [name = '', ...parts] = spec.trim().split(':')
+function parseScalerSpec(spec: string): [ScalerName, Record<string, unknown>] {
+  const { name, raw } = splitSpec(spec)
   if (!isScalerName(name)) {
     throw new UsageError(
       `unknown scaler '${name}' in '${spec}' (valid: ${scalerNames.join(', ')})`,
       'FL_ERR_UNKNOWN_POLICY',
     )
   }
-  const allowed: Record<string, OptionSpec> = SCALER_OPTIONS[name]
-  const keys = Object.keys(allowed)
-  const bad = (why: string): UsageError =>
-    new UsageError(`scaler '${spec}': ${why}`, 'FL_ERR_BAD_POLICY_OPTION')
-  const options: Record<string, number> = {}
-  for (const part of parts) {
-    const eq = part.indexOf('=')
-    const key = eq < 0 ? part : part.slice(0, eq)
-    const value = eq < 0 ? '' : part.slice(eq + 1)
-    const o = Object.hasOwn(allowed, key) ? allowed[key] : undefined
-    if (!o) {
-      const valid = keys.length > 0 ? `valid: ${keys.join(', ')}` : 'it takes none'
-      throw bad(`unknown option '${key}' (${valid})`)
-    }
-    const x = Number(value)
-    const low = o.openMin ? x <= o.min : x < o.min
-    if (value.trim() === '' || !Number.isFinite(x) || low || x > o.max) {
-      throw bad(`${key} must be ${o.what}, got '${value}'`)
-    }
-    if (o.integer && !Number.isInteger(x))
-      throw bad(`${key} must be a whole number, got '${value}'`)
-    options[o.field] = x
-  }
-  return [name, options]
+  return [name, readOptions(`scaler '${spec}'`, SCALER_OPTIONS[name], raw)]
 }
