@@ -5,14 +5,12 @@
  * the LLM fleet uses (`--scaler`, `--min/max/initial-replicas`, `--container-concurrency`,
  * `--activator-capacity`, `--provision-s`, `--storage-gbps`); this adds the function-only ones.
  */
-import { performance } from 'node:perf_hooks'
 import type { Command } from 'commander'
 import { getGpu } from '../catalog/index.js'
 import { DEFAULT_CHOICE, type PolicyChoice } from '../policy/choice.js'
 import { createScaler, scalerLabel } from '../policy/scaler/registry.js'
 import { writeFunctionReport } from '../report/function-report.js'
-import { formatFunctionFooter, formatFunctionTable } from '../report/function-table.js'
-import { createProgress } from '../report/progress.js'
+import { formatFunctionTable } from '../report/function-table.js'
 import {
   DEFAULT_ACTIVATOR_CAPACITY,
   DEFAULT_FUNCTION_COLD_START,
@@ -30,7 +28,7 @@ import {
 import { type OpenOptions, openTrace } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseNonNegative, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
-import { VERSION } from './version.js'
+import { emitRuns, type OnProgress, withProgress } from './run-output.js'
 
 /** FunctionFlags are the raw flag values the function branch reads (commander's camelCase). */
 export interface FunctionFlags {
@@ -145,42 +143,19 @@ export async function runFunctionSimulate(
   for (const choice of ctx.choices) {
     const scaler = functionScaler(choice.scaler ?? f.scaler)
     const source = await openTrace(f.trace, ctx.open)
-    const label = scaler?.label ?? 'fixed'
-    const progress = createProgress({
-      label: ctx.choices.length > 1 ? `simulate ${label}` : 'simulate',
-      stream: process.stderr,
-      enabled: Boolean(process.stderr.isTTY) && !f.quiet,
-      clock: () => performance.now(),
-      ...(source.size !== undefined ? { total: source.size } : {}),
-    })
-    try {
-      runs.push(
-        await simulateFunctions(source, {
-          ...base,
-          ...(scaler ? { scaler } : {}),
-          onProgress: (n, t) => progress.update(n, `t=${Math.round(t)}s`),
-        }),
-      )
-    } finally {
-      progress.finish()
-    }
+    const label = ctx.choices.length > 1 ? `simulate ${scaler?.label ?? 'fixed'}` : 'simulate'
+    const run = (onProgress: OnProgress) =>
+      simulateFunctions(source, { ...base, ...(scaler ? { scaler } : {}), onProgress })
+    runs.push(await withProgress(label, source.size, f.quiet, run))
   }
-  const summaries = runs.map((r) => r.summary)
-  if (f.json) {
-    process.stdout.write(`${JSON.stringify(ctx.compare ? summaries : summaries[0], null, 2)}\n`)
-  } else {
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-    process.stdout.write(`${formatFunctionTable(summaries, { color })}\n`)
-    process.stdout.write(`${formatFunctionFooter(summaries)}\n`)
-  }
-  if (f.report !== undefined) {
-    const path = await writeFunctionReport(f.report, runs, {
-      title: `Flotilla simulation: ${summaries[0]?.trace ?? ''}`,
-      generatedBy: `flotilla ${VERSION}`,
-      command: ['flotilla', ...(ctx.argv ?? [])].join(' '),
-    })
-    process.stderr.write(`report: ${path}\n`)
-  }
+  await emitRuns(runs, {
+    json: f.json,
+    compare: ctx.compare,
+    report: f.report,
+    argv: ctx.argv ?? [],
+    table: (summaries, color) => formatFunctionTable(summaries, { color }),
+    writeReport: writeFunctionReport,
+  })
   return 0
 }
 

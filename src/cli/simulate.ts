@@ -2,7 +2,6 @@
  * @module `flotilla simulate`: replay a trace through a simulated fleet, once per policy, and
  * print a table (or JSON), optionally writing an HTML report.
  */
-import { performance } from 'node:perf_hooks'
 import { Command, Option } from 'commander'
 import { admissionNames } from '../policy/admission/registry.js'
 import {
@@ -15,8 +14,7 @@ import {
 } from '../policy/choice.js'
 import { kvNames } from '../policy/kv/registry.js'
 import { routerNames } from '../policy/registry.js'
-import { createProgress } from '../report/progress.js'
-import { formatRunFooter, formatSummaryTable } from '../report/table.js'
+import { formatSummaryTable } from '../report/table.js'
 import { writeReport } from '../report/write.js'
 import type { RunDetail } from '../sim/result.js'
 import { planScaledFleet } from '../sim/scaled-fleet.js'
@@ -27,8 +25,8 @@ import type { TraceFormat } from '../trace/types.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
 import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
+import { emitRuns, type OnProgress, withProgress } from './run-output.js'
 import { addFunctionOptions, runFunctionSimulate } from './simulate-functions.js'
-import { VERSION } from './version.js'
 
 /** DEFAULT_TRACE is the bundled sample `simulate` replays with no --trace. */
 export const DEFAULT_TRACE = 'azure-conv'
@@ -77,76 +75,47 @@ async function runSimulate(
   const seed = parseNonNegativeInt('--seed', f.seed)
   const rateScale = parsePositive('--rate-scale', f.rateScale)
   const requests = f.requests ? parsePositiveInt('--requests', f.requests) : undefined
-  // A function trace (alibaba, synthetic:...,service=S) runs the function simulator instead.
-  const fnOpen = {
-    rateScale,
-    seed,
-    ...(f.format ? { format: f.format as TraceFormat } : {}),
-    ...(requests !== undefined ? { requests } : {}),
-  }
-  if ((await openTrace(f.trace, fnOpen)).workload === 'function') {
-    const ctx = { choices, compare: Boolean(f.compare), open: fnOpen, seed, shorthand, argv }
-    return runFunctionSimulate(f, ctx)
-  }
-  const { plans, slo, spec } = await resolveFleet(f, shorthand)
-  // A fleet shape no scaler can drive fails before any run, not after the fixed-fleet ones.
-  if (choices.some((c) => c.scaler !== undefined && c.scaler !== NO_SCALER)) planScaledFleet(plans)
   const openOpts = {
     rateScale,
     seed,
     ...(f.format ? { format: f.format as TraceFormat } : {}),
     ...(requests !== undefined ? { requests } : {}),
   }
+  // Opened once up front, so a bad path or format fails before any run starts; a function trace
+  // (alibaba, synthetic:...,service=S) runs the function simulator instead.
+  if ((await openTrace(f.trace, openOpts)).workload === 'function') {
+    const ctx = { choices, compare: Boolean(f.compare), open: openOpts, seed, shorthand, argv }
+    return runFunctionSimulate(f, ctx)
+  }
+  const { plans, slo, spec } = await resolveFleet(f, shorthand)
+  // A fleet shape no scaler can drive fails before any run, not after the fixed-fleet ones.
+  if (choices.some((c) => c.scaler !== undefined && c.scaler !== NO_SCALER)) planScaledFleet(plans)
   const share =
     f.priorityShare === undefined ? undefined : parseFraction('--priority-share', f.priorityShare)
-  // Open once up front so a bad path or format fails before any run starts.
-  await openTrace(f.trace, openOpts)
 
   const runs: RunDetail[] = []
   for (const choice of choices) {
-    const label = choiceLabel(choice)
+    const label = choices.length > 1 ? `simulate ${choiceLabel(choice)}` : 'simulate'
     const opened = await openTrace(f.trace, openOpts)
     const source = share === undefined ? opened : withPriorityShare(opened, share, seed)
-    const total = source.size ?? requests
-    const progress = createProgress({
-      label: choices.length > 1 ? `simulate ${label}` : 'simulate',
-      stream: process.stderr,
-      enabled: Boolean(process.stderr.isTTY) && !f.quiet,
-      clock: () => performance.now(),
-      ...(total !== undefined ? { total } : {}),
-    })
-    try {
-      runs.push(
-        await simulate(plans, source, {
-          seed,
-          slo,
-          ...resolveChoice(choice),
-          ...(spec.kvTransfer ? { kvTransfer: spec.kvTransfer } : {}),
-          onProgress: (n, t) => progress.update(n, `t=${Math.round(t)}s`),
-        }),
-      )
-    } finally {
-      progress.finish()
-    }
+    const run = (onProgress: OnProgress) =>
+      simulate(plans, source, {
+        seed,
+        slo,
+        ...resolveChoice(choice),
+        ...(spec.kvTransfer ? { kvTransfer: spec.kvTransfer } : {}),
+        onProgress,
+      })
+    runs.push(await withProgress(label, source.size ?? requests, f.quiet, run))
   }
-
-  const summaries = runs.map((r) => r.summary)
-  if (f.json) {
-    const out = f.compare ? summaries : summaries[0]
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
-  } else {
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-    process.stdout.write(`${formatSummaryTable(summaries, { color })}\n`)
-    process.stdout.write(`${formatRunFooter(summaries)}\n`)
-  }
-  if (f.report) {
-    const path = await writeReport(f.report, runs, {
-      title: `Flotilla simulation: ${summaries[0]?.trace ?? ''}`,
-      generatedBy: `flotilla ${VERSION}`,
-      command: ['flotilla', ...argv].join(' '),
-    })
-    process.stderr.write(`report: ${path}\n`)
-  }
+  await emitRuns(runs, {
+    json: f.json,
+    compare: Boolean(f.compare),
+    report: f.report,
+    argv,
+    table: (summaries, color) => formatSummaryTable(summaries, { color }),
+    writeReport,
+  })
   return 0
 }
 

@@ -86,122 +86,22 @@ export class GatewayMetrics {
       labelNames: ['pool', 'backend', 'status', 'tenant'],
       registers,
     })
-    this.#ttft = new Histogram({
-      name: 'flotilla_gateway_ttft_seconds',
-      help: 'Time to first token at the gateway: arrival to the first streamed body byte forwarded.',
-      labelNames: ['pool', 'backend'],
-      buckets: TTFT_BUCKETS,
-      registers,
-    })
-    this.#itl = new Histogram({
-      name: 'flotilla_gateway_itl_seconds',
-      help: 'Inter-token latency at the gateway: the gap between forwarded SSE chunks.',
-      labelNames: ['pool', 'backend'],
-      buckets: ITL_BUCKETS,
-      registers,
-    })
-    this.#e2e = new Histogram({
-      name: 'flotilla_gateway_e2e_seconds',
-      help: 'End-to-end latency of successful requests at the gateway, queueing included.',
-      labelNames: ['pool', 'backend'],
-      buckets: E2E_BUCKETS,
-      registers,
-    })
-    this.#queueWait = new Histogram({
-      name: 'flotilla_gateway_queue_wait_seconds',
-      help: 'Time requests waited in the fair queue (dispatched or timed out).',
-      labelNames: ['pool'],
-      buckets: QUEUE_BUCKETS,
-      registers,
-    })
-    new Gauge({
-      name: 'flotilla_gateway_queue_depth',
-      help: 'Requests waiting in the fair queue.',
-      labelNames: ['pool'],
-      registers,
-      collect() {
-        for (const q of source.queues()) this.set({ pool: q.pool }, q.depth)
-      },
-    })
-    new Gauge({
-      name: 'flotilla_gateway_backend_healthy',
-      help: '1 when the backend takes new requests (health check passing, not ejected, not draining), else 0.',
-      labelNames: ['pool', 'backend'],
-      registers,
-      collect() {
-        // Backends come and go with autoscaling: a removed one must not linger at its last value.
-        this.reset()
-        for (const b of source.backends()) {
-          this.set({ pool: b.pool, backend: b.backend }, b.ready ? 1 : 0)
-        }
-      },
-    })
-    new Gauge({
-      name: 'flotilla_gateway_backend_in_flight',
-      help: 'Requests this gateway has sent to the backend and not yet seen finish.',
-      labelNames: ['pool', 'backend'],
-      registers,
-      collect() {
-        this.reset()
-        for (const b of source.backends()) {
-          this.set({ pool: b.pool, backend: b.backend }, b.inFlight)
-        }
-      },
-    })
-    this.#ejections = new Counter({
-      name: 'flotilla_gateway_backend_ejections_total',
-      help: 'Times a backend was ejected after consecutive failures.',
-      labelNames: ['pool', 'backend'],
-      registers,
-    })
-    this.#readmissions = new Counter({
-      name: 'flotilla_gateway_backend_readmissions_total',
-      help: 'Times an ejected backend was re-admitted by a successful probe after its cool-off.',
-      labelNames: ['pool', 'backend'],
-      registers,
-    })
-    this.#decisions = new Counter({
-      name: 'flotilla_gateway_routing_decisions_total',
-      help: 'Routing decisions: routed (first pick), retry (pick after a failed attempt), queued, rejected.',
-      labelNames: ['pool', 'router', 'reason'],
-      registers,
-    })
-    this.#promptBlocks = new Counter({
-      name: 'flotilla_gateway_prefix_prompt_blocks_total',
-      help: 'Full 16-token prompt blocks of routed requests (estimated tokenisation).',
-      labelNames: ['pool'],
-      registers,
-    })
-    this.#matchedBlocks = new Counter({
-      name: 'flotilla_gateway_prefix_matched_blocks_total',
-      help: 'Of those, blocks the prefix index believed cached on the chosen backend (estimated hit rate = matched / prompt).',
-      labelNames: ['pool'],
-      registers,
-    })
-    this.#retries = new Counter({
-      name: 'flotilla_gateway_retries_total',
-      help: 'Attempts retried on another backend, by the backend that failed.',
-      labelNames: ['pool', 'backend'],
-      registers,
-    })
-    this.#failures = new Counter({
-      name: 'flotilla_gateway_upstream_failures_total',
-      help: 'Failed upstream attempts by kind: connect, status_5xx, timeout, idle_timeout, mid_stream.',
-      labelNames: ['pool', 'backend', 'kind'],
-      registers,
-    })
-    this.#cuts = new Counter({
-      name: 'flotilla_gateway_streams_cut_total',
-      help: 'Answers the gateway ended with an error after they had begun, by reason: tokens_per_minute, idle_timeout, shutdown.',
-      labelNames: ['pool', 'reason'],
-      registers,
-    })
-    this.#tenantTokens = new Counter({
-      name: 'flotilla_gateway_tenant_tokens_total',
-      help: "Tokens charged to each tenant's budget: prompt plus output delivered (estimated tokenisation).",
-      labelNames: ['tenant'],
-      registers,
-    })
+    const h = latencyHistograms(registers)
+    this.#ttft = h.ttft
+    this.#itl = h.itl
+    this.#e2e = h.e2e
+    this.#queueWait = h.queueWait
+    stateGauges(source, registers)
+    const c = eventCounters(registers)
+    this.#ejections = c.ejections
+    this.#readmissions = c.readmissions
+    this.#decisions = c.decisions
+    this.#promptBlocks = c.promptBlocks
+    this.#matchedBlocks = c.matchedBlocks
+    this.#retries = c.retries
+    this.#failures = c.failures
+    this.#cuts = c.cuts
+    this.#tenantTokens = c.tenantTokens
   }
 
   /** series returns a backend's cached histogram children. */
@@ -275,6 +175,140 @@ export class GatewayMetrics {
 
   get contentType(): string {
     return this.registry.contentType
+  }
+}
+
+type Registers = Registry[]
+
+/** latencyHistograms are the latencies measured at the gateway (see the module comment). */
+function latencyHistograms(registers: Registers) {
+  return {
+    ttft: new Histogram({
+      name: 'flotilla_gateway_ttft_seconds',
+      help: 'Time to first token at the gateway: arrival to the first streamed body byte forwarded.',
+      labelNames: ['pool', 'backend'],
+      buckets: TTFT_BUCKETS,
+      registers,
+    }),
+    itl: new Histogram({
+      name: 'flotilla_gateway_itl_seconds',
+      help: 'Inter-token latency at the gateway: the gap between forwarded SSE chunks.',
+      labelNames: ['pool', 'backend'],
+      buckets: ITL_BUCKETS,
+      registers,
+    }),
+    e2e: new Histogram({
+      name: 'flotilla_gateway_e2e_seconds',
+      help: 'End-to-end latency of successful requests at the gateway, queueing included.',
+      labelNames: ['pool', 'backend'],
+      buckets: E2E_BUCKETS,
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: 'flotilla_gateway_queue_wait_seconds',
+      help: 'Time requests waited in the fair queue (dispatched or timed out).',
+      labelNames: ['pool'],
+      buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+  }
+}
+
+/** stateGauges read the queues and backends when /metrics is scraped. */
+function stateGauges(source: GaugeSource, registers: Registers): void {
+  new Gauge({
+    name: 'flotilla_gateway_queue_depth',
+    help: 'Requests waiting in the fair queue.',
+    labelNames: ['pool'],
+    registers,
+    collect() {
+      for (const q of source.queues()) this.set({ pool: q.pool }, q.depth)
+    },
+  })
+  new Gauge({
+    name: 'flotilla_gateway_backend_healthy',
+    help: '1 when the backend takes new requests (health check passing, not ejected, not draining), else 0.',
+    labelNames: ['pool', 'backend'],
+    registers,
+    collect() {
+      // Backends come and go with autoscaling: a removed one must not linger at its last value.
+      this.reset()
+      for (const b of source.backends()) {
+        this.set({ pool: b.pool, backend: b.backend }, b.ready ? 1 : 0)
+      }
+    },
+  })
+  new Gauge({
+    name: 'flotilla_gateway_backend_in_flight',
+    help: 'Requests this gateway has sent to the backend and not yet seen finish.',
+    labelNames: ['pool', 'backend'],
+    registers,
+    collect() {
+      this.reset()
+      for (const b of source.backends()) {
+        this.set({ pool: b.pool, backend: b.backend }, b.inFlight)
+      }
+    },
+  })
+}
+
+/** eventCounters count what happened to backends, routing decisions and streams. */
+function eventCounters(registers: Registers) {
+  return {
+    ejections: new Counter({
+      name: 'flotilla_gateway_backend_ejections_total',
+      help: 'Times a backend was ejected after consecutive failures.',
+      labelNames: ['pool', 'backend'],
+      registers,
+    }),
+    readmissions: new Counter({
+      name: 'flotilla_gateway_backend_readmissions_total',
+      help: 'Times an ejected backend was re-admitted by a successful probe after its cool-off.',
+      labelNames: ['pool', 'backend'],
+      registers,
+    }),
+    decisions: new Counter({
+      name: 'flotilla_gateway_routing_decisions_total',
+      help: 'Routing decisions: routed (first pick), retry (pick after a failed attempt), queued, rejected.',
+      labelNames: ['pool', 'router', 'reason'],
+      registers,
+    }),
+    promptBlocks: new Counter({
+      name: 'flotilla_gateway_prefix_prompt_blocks_total',
+      help: 'Full 16-token prompt blocks of routed requests (estimated tokenisation).',
+      labelNames: ['pool'],
+      registers,
+    }),
+    matchedBlocks: new Counter({
+      name: 'flotilla_gateway_prefix_matched_blocks_total',
+      help: 'Of those, blocks the prefix index believed cached on the chosen backend (estimated hit rate = matched / prompt).',
+      labelNames: ['pool'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'flotilla_gateway_retries_total',
+      help: 'Attempts retried on another backend, by the backend that failed.',
+      labelNames: ['pool', 'backend'],
+      registers,
+    }),
+    failures: new Counter({
+      name: 'flotilla_gateway_upstream_failures_total',
+      help: 'Failed upstream attempts by kind: connect, status_5xx, timeout, idle_timeout, mid_stream.',
+      labelNames: ['pool', 'backend', 'kind'],
+      registers,
+    }),
+    cuts: new Counter({
+      name: 'flotilla_gateway_streams_cut_total',
+      help: 'Answers the gateway ended with an error after they had begun, by reason: tokens_per_minute, idle_timeout, shutdown.',
+      labelNames: ['pool', 'reason'],
+      registers,
+    }),
+    tenantTokens: new Counter({
+      name: 'flotilla_gateway_tenant_tokens_total',
+      help: "Tokens charged to each tenant's budget: prompt plus output delivered (estimated tokenisation).",
+      labelNames: ['tenant'],
+      registers,
+    }),
   }
 }
 

@@ -57,7 +57,29 @@ function allocBody(bytes: number): Buffer {
 
 /** createGatewayServer builds the node:http server (not yet listening). */
 export function createGatewayServer(h: ServerHandlers): Server {
-  const fail = (res: ServerResponse, err: unknown): void => {
+  const fail = failWith(h)
+  return createServer(
+    { noDelay: true, keepAliveTimeout: 30_000 },
+    function onGatewayRequest(req, res) {
+      const route = matchRoute(req, res, ROUTES, fail)
+      if (route === undefined) return
+      if (route === 'completions' || route === 'chat') {
+        completionRoute(h, fail, req, res, route === 'chat')
+        return
+      }
+      req.resume()
+      if (route === 'health') healthRoute(h, fail, res)
+      else if (route === 'metrics') serveMetrics(res, h.metrics(), fail)
+      else modelsRoute(h, fail, req, res)
+    },
+  )
+}
+
+type Fail = (res: ServerResponse, err: unknown) => void
+
+/** failWith answers an error: an ApiError as it says, a client gone with a log line, else a 500. */
+function failWith(h: ServerHandlers): Fail {
+  return (res, err) => {
     if (err instanceof ApiError) {
       sendError(res, err)
       return
@@ -69,81 +91,74 @@ export function createGatewayServer(h: ServerHandlers): Server {
     h.log('error', 'internal error', { error: errorText(err) })
     sendError(res, new ApiError(500, 'internal error in the gateway', { code: 'internal_error' }))
   }
+}
 
-  const completion = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    chat: boolean,
-  ): Promise<void> => {
-    const arrival = h.clock.now()
-    const tenant = h.tenants.resolve(req.headers.authorization)
-    const gone = new AbortController()
-    res.once('close', () => {
-      if (!res.writableFinished) gone.abort()
-    })
-    const body = await readBody(req, h.bodyLimit, allocBody)
-    const a = await h.analyze(body, chat)
-    await h.completion({
-      chat,
-      body,
-      request: a.request,
-      promptTokens: a.promptTokens,
-      blockHashes: a.blockHashes,
-      tenant,
-      arrival,
-      res,
-      clientGone: gone.signal,
-    })
+const SHUTTING_DOWN = 'the gateway is shutting down'
+
+function healthRoute(h: ServerHandlers, fail: Fail, res: ServerResponse): void {
+  if (h.draining()) {
+    fail(res, new ApiError(503, SHUTTING_DOWN, { code: 'shutting_down' }))
+    return
   }
+  const health = h.health()
+  sendJson(res, health.body, health.status)
+}
 
-  return createServer(
-    { noDelay: true, keepAliveTimeout: 30_000 },
-    function onGatewayRequest(req, res) {
-      const route = matchRoute(req, res, ROUTES, fail)
-      if (route === undefined) return
-      switch (route) {
-        case 'health':
-          req.resume()
-          if (h.draining()) {
-            fail(res, new ApiError(503, 'the gateway is shutting down', { code: 'shutting_down' }))
-          } else {
-            const health = h.health()
-            sendJson(res, health.body, health.status)
-          }
-          return
-        case 'metrics':
-          req.resume()
-          serveMetrics(res, h.metrics(), fail)
-          return
-        case 'models':
-          req.resume()
-          try {
-            h.tenants.resolve(req.headers.authorization)
-            sendJson(res, h.models())
-          } catch (err) {
-            fail(res, err)
-          }
-          return
-        default:
-          if (h.draining()) {
-            // A request that slipped in on a kept-alive connection after the listener closed.
-            req.resume()
-            res.setHeader('connection', 'close')
-            fail(
-              res,
-              new ApiError(503, 'the gateway is shutting down', {
-                code: 'shutting_down',
-                retryAfter: 1,
-              }),
-            )
-            return
-          }
-          completion(req, res, route === 'chat').catch((err: unknown) => {
-            if (err instanceof ApiError && err.status === 413) res.setHeader('connection', 'close')
-            else req.resume()
-            fail(res, err)
-          })
-      }
-    },
-  )
+function modelsRoute(h: ServerHandlers, fail: Fail, req: IncomingMessage, res: ServerResponse) {
+  try {
+    h.tenants.resolve(req.headers.authorization)
+    sendJson(res, h.models())
+  } catch (err) {
+    fail(res, err)
+  }
+}
+
+/** completionRoute serves POST /v1/completions and /v1/chat/completions. */
+function completionRoute(
+  h: ServerHandlers,
+  fail: Fail,
+  req: IncomingMessage,
+  res: ServerResponse,
+  chat: boolean,
+): void {
+  if (h.draining()) {
+    // A request that slipped in on a kept-alive connection after the listener closed.
+    req.resume()
+    res.setHeader('connection', 'close')
+    fail(res, new ApiError(503, SHUTTING_DOWN, { code: 'shutting_down', retryAfter: 1 }))
+    return
+  }
+  completion(h, req, res, chat).catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 413) res.setHeader('connection', 'close')
+    else req.resume()
+    fail(res, err)
+  })
+}
+
+/** completion checks the key, reads and analyses the body, and hands the call to dispatch. */
+async function completion(
+  h: ServerHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  chat: boolean,
+): Promise<void> {
+  const arrival = h.clock.now()
+  const tenant = h.tenants.resolve(req.headers.authorization)
+  const gone = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort()
+  })
+  const body = await readBody(req, h.bodyLimit, allocBody)
+  const a = await h.analyze(body, chat)
+  await h.completion({
+    chat,
+    body,
+    request: a.request,
+    promptTokens: a.promptTokens,
+    blockHashes: a.blockHashes,
+    tenant,
+    arrival,
+    res,
+    clientGone: gone.signal,
+  })
 }

@@ -1,22 +1,13 @@
 /**
- * @module The summary columns, defined once so the stdout table and the HTML table show the same
- * numbers in the same order, and agree on which value in a column is the best.
+ * @module The summary columns of an LLM run, defined once for the stdout table and the HTML
+ * table (text-table.ts renders both).
  */
 import type { RunSummary } from '../sim/result.js'
 import { formatCompact, formatDuration, formatInt, formatMoney, formatPercent } from './format.js'
+import type { Column as GenericColumn } from './text-table.js'
 
-/** Column is one summary column. */
-export interface Column {
-  /** Header as two short lines (the text table stacks them; HTML joins them with a space). */
-  readonly head: readonly [string, string]
-  /** What the column means, for the HTML header's tooltip. */
-  readonly help: string
-  readonly align: 'left' | 'right'
-  readonly format: (run: RunSummary) => string
-  /** The number compared to find the best run; absent when no direction is better. */
-  readonly value?: (run: RunSummary) => number
-  readonly better?: 'lower' | 'higher'
-}
+/** Column is one summary column of an LLM run. */
+export type Column = GenericColumn<RunSummary>
 
 /** SUMMARY_COLUMNS are the columns of the summary table, router first. */
 export const SUMMARY_COLUMNS: ReadonlyArray<Column> = [
@@ -142,28 +133,4 @@ function latency(
     value: pick,
     better: 'lower',
   }
-}
-
-/**
- * bestRows returns, for each column, the set of row indices holding the best value. It is empty
- * when the column has no direction, there is only one run, or every run ties (highlighting a
- * tie says nothing). NaN never wins.
- */
-export function bestRows(
-  columns: ReadonlyArray<Column>,
-  runs: ReadonlyArray<RunSummary>,
-): Array<Set<number>> {
-  return columns.map((col) => {
-    const best = new Set<number>()
-    if (runs.length < 2 || col.value === undefined || col.better === undefined) return best
-    const values = runs.map(col.value)
-    const finite = values.filter(Number.isFinite)
-    if (finite.length === 0) return best
-    const target = col.better === 'lower' ? Math.min(...finite) : Math.max(...finite)
-    if (finite.length === values.length && finite.every((v) => v === target)) return best
-    values.forEach((v, i) => {
-      if (v === target) best.add(i)
-    })
-    return best
-  })
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FunctionRunSummary } from '../sim/functions/result.js'
-import { formatFunctionFooter, formatFunctionTable } from './function-table.js'
+import { formatFunctionTable } from './function-table.js'
+import { formatRunFooter as formatFunctionFooter } from './text-table.js'
 
 const Q = { mean: 1, p50: 0.5, p90: 2, p99: 12.3 }
 

@@ -4,13 +4,12 @@
  */
 import type { InstanceInfo, RunDetail } from '../sim/result.js'
 import { kvHeatmaps, latencyCharts, sloChart, timelineCharts } from './charts.js'
-import { bestRows, summaryColumns } from './columns.js'
+import { summaryColumns } from './columns.js'
 import { escapeHtml } from './escape.js'
 import { renderPage, section } from './page.js'
 import { describeRuns } from './run-context.js'
 import { coldStartChart, replicaCharts, type ScaledRun } from './scaling-charts.js'
-import { seriesStyle } from './svg/palette.js'
-import { formatRunFooter } from './table.js'
+import { formatRunFooter, renderHtmlTable } from './text-table.js'
 
 /** ReportMeta says what produced a report. */
 export interface ReportMeta {
@@ -93,34 +92,7 @@ function scaledRuns(runs: ReadonlyArray<RunDetail>): ScaledRun[] {
 
 function summaryTable(runs: ReadonlyArray<RunDetail>): string {
   const summaries = runs.map((r) => r.summary)
-  const columns = summaryColumns(summaries)
-  const best = bestRows(columns, summaries)
-  const head = columns
-    .map((col) => {
-      // Two header lines keep the numeric columns narrow enough for 16 columns in 1300 px.
-      const text = col.head
-        .filter((s) => s !== '')
-        .map(escapeHtml)
-        .join('<br>')
-      const cls = col.align === 'left' ? ' class="left"' : ''
-      return `<th${cls} title="${escapeHtml(col.help)}">${text}</th>`
-    })
-    .join('')
-  const rows = summaries.map((run, r) => {
-    const cells = columns
-      .map((col, c) => {
-        const classes = [col.align === 'left' ? 'left' : '', best[c]?.has(r) ? 'best' : '']
-          .filter((s) => s !== '')
-          .join(' ')
-        const cls = classes === '' ? '' : ` class="${classes}"`
-        const swatch =
-          c === 0 ? `<span class="swatch" style="background:${seriesStyle(r).color}"></span>` : ''
-        return `<td${cls}>${swatch}${escapeHtml(col.format(run))}</td>`
-      })
-      .join('')
-    return `<tr>${cells}</tr>`
-  })
-  return `<table class="summary"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`
+  return renderHtmlTable(summaryColumns(summaries), summaries)
 }
 
 /**

@@ -5,7 +5,7 @@
  * neighbouring cells are drawn as one rect.
  */
 import { escapeHtml } from '../escape.js'
-import { type Frame, linearScale, renderAxes, round, type TickFormat } from './axes.js'
+import { type Frame, linearScale, renderAxes, round, type Scale, type TickFormat } from './axes.js'
 import { viridis } from './palette.js'
 
 /** HeatmapRow is one row (an instance) with one value in 0..1 per time bucket. */
@@ -44,6 +44,41 @@ export function renderHeatmap(opts: HeatmapOptions): string {
   const width = opts.width ?? 1280
   const n = opts.rows.length
   const rowH = n === 0 ? 20 : Math.min(14, Math.max(3, 256 / n))
+  const { head, top } = titleLines(opts)
+  const frame: Frame = {
+    left: MARGIN.left,
+    top,
+    width: width - MARGIN.left - MARGIN.right,
+    height: Math.max(20, n * rowH),
+  }
+  const svgHeight = frame.top + frame.height + MARGIN.bottom
+  const time = timeAxis(opts, frame)
+  const y = linearScale(0, Math.max(1, n), [frame.top, frame.top + frame.height], { nice: false })
+  const noY = { ...y, ticks: [] }
+  const grid = columnGrid(opts, time)
+  const body = [
+    renderAxes(frame, time.x, noY, { x: opts.xLabel, y: opts.yLabel, yOffset: 76 }),
+    cellPaths(grid, frame, rowH),
+    hoverData(opts, grid.levelRows, frame, rowH, grid.per, time.step),
+    rowLabels(opts.rows, frame, rowH),
+  ]
+  if (n === 0 || time.buckets === 0) {
+    body.push(
+      `<text class="empty" x="${round(frame.left + frame.width / 2)}" y="${round(frame.top + frame.height / 2)}" dy="0.32em" text-anchor="middle">no data</text>`,
+    )
+  }
+  body.push(colorBar(opts, frame))
+  return [
+    `<svg class="chart" data-hover="heatmap" viewBox="0 0 ${width} ${svgHeight}" width="${width}" height="${svgHeight}" role="img" aria-label="${escapeHtml(opts.title)}">`,
+    `<title>${escapeHtml(opts.title)}</title>`,
+    ...head,
+    ...body,
+    '</svg>',
+  ].join('')
+}
+
+/** titleLines are the title and optional subtitle, and the y at which the plot frame starts. */
+function titleLines(opts: HeatmapOptions): { head: string[]; top: number } {
   let top = 26
   const head = [
     `<text class="chart-title" x="${MARGIN.left}" y="18">${escapeHtml(opts.title)}</text>`,
@@ -54,17 +89,23 @@ export function renderHeatmap(opts: HeatmapOptions): string {
     )
     top += 18
   }
-  top += 10
-  const frame: Frame = {
-    left: MARGIN.left,
-    top,
-    width: width - MARGIN.left - MARGIN.right,
-    height: Math.max(20, n * rowH),
-  }
-  const svgHeight = frame.top + frame.height + MARGIN.bottom
+  return { head, top: top + 10 }
+}
 
+/** TimeAxis is the x axis: `buckets` buckets of width `step` from t0, ending at tEnd. */
+interface TimeAxis {
+  readonly x: Scale
+  readonly buckets: number
+  readonly t0: number
+  readonly step: number
+  readonly tEnd: number
+}
+
+/** timeAxis spans the buckets exactly (no nice rounding), so the cells fill the frame. */
+function timeAxis(opts: HeatmapOptions, frame: Frame): TimeAxis {
   const buckets = opts.t.length
   const t0 = opts.t[0] ?? 0
+  // A bad step (0, negative, NaN) still gives the last bucket a width.
   const step = opts.step > 0 && Number.isFinite(opts.step) ? opts.step : 1
   const tEnd = (opts.t[buckets - 1] ?? t0) + step
   const x = linearScale(t0, tEnd, [frame.left, frame.left + frame.width], {
@@ -72,10 +113,23 @@ export function renderHeatmap(opts: HeatmapOptions): string {
     count: Math.max(3, Math.round(frame.width / 100)),
     ...(opts.xTickFormat === undefined ? {} : { format: opts.xTickFormat }),
   })
-  const y = linearScale(0, Math.max(1, n), [frame.top, frame.top + frame.height], { nice: false })
-  const noY = { ...y, ticks: [] }
-  const body = [renderAxes(frame, x, noY, { x: opts.xLabel, y: opts.yLabel, yOffset: 76 })]
+  return { x, buckets, t0, step, tEnd }
+}
 
+/**
+ * ColumnGrid is the drawn grid: `cols` columns of `per` buckets each, their left edges in pixels
+ * (`colX(cols)` is the right edge), and each row's colour level per column (NaN: no data).
+ */
+interface ColumnGrid {
+  readonly cols: number
+  readonly per: number
+  readonly colX: (c: number) => number
+  readonly levelRows: ReadonlyArray<ReadonlyArray<number>>
+}
+
+/** columnGrid merges the buckets into at most `maxColumns` columns, each keeping its span's peak. */
+function columnGrid(opts: HeatmapOptions, time: TimeAxis): ColumnGrid {
+  const { buckets, t0, tEnd, x } = time
   const cols = Math.max(1, Math.min(opts.maxColumns ?? 160, buckets))
   const per = buckets / cols
   const colX = (c: number): number => {
@@ -88,11 +142,18 @@ export function renderHeatmap(opts: HeatmapOptions): string {
       level(peak(row.values, Math.floor(c * per), Math.floor((c + 1) * per))),
     ),
   )
-  // One <path> per colour level, each cell a stroked "M x y h w" subpath as thick as a row, equal
-  // neighbours merged: a fraction of the bytes of one <rect> per cell (16 instances × 160
-  // columns ≈ 40 kB instead of 300 kB).
+  return { cols, per, colX, levelRows }
+}
+
+/**
+ * cellPaths draws the cells: one <path> per colour level, each cell a stroked "M x y h w" subpath
+ * as thick as a row, equal neighbours merged: a fraction of the bytes of one <rect> per cell (16
+ * instances × 160 columns ≈ 40 kB instead of 300 kB).
+ */
+function cellPaths(grid: ColumnGrid, frame: Frame, rowH: number): string {
+  const { cols, colX } = grid
   const paths = new Map<number, string[]>()
-  levelRows.forEach((levels, r) => {
+  grid.levelRows.forEach((levels, r) => {
     const ry = round(frame.top + (r + 0.5) * rowH)
     let c = 0
     while (c < cols) {
@@ -108,28 +169,14 @@ export function renderHeatmap(opts: HeatmapOptions): string {
       c = end
     }
   })
-  body.push('<g class="cells" shape-rendering="crispEdges">')
+  const out = ['<g class="cells" shape-rendering="crispEdges">']
   for (const [key, list] of [...paths].sort((a, b) => a[0] - b[0])) {
-    body.push(
+    out.push(
       `<path fill="none" stroke="${viridis(key < 0 ? Number.NaN : key / LEVELS)}" stroke-width="${round(rowH)}" d="${list.join('')}"/>`,
     )
   }
-  body.push('</g>')
-  body.push(hoverData(opts, levelRows, frame, rowH, per, step))
-  body.push(rowLabels(opts.rows, frame, rowH))
-  if (n === 0 || buckets === 0) {
-    body.push(
-      `<text class="empty" x="${round(frame.left + frame.width / 2)}" y="${round(frame.top + frame.height / 2)}" dy="0.32em" text-anchor="middle">no data</text>`,
-    )
-  }
-  body.push(colorBar(opts, frame))
-  return [
-    `<svg class="chart" data-hover="heatmap" viewBox="0 0 ${width} ${svgHeight}" width="${width}" height="${svgHeight}" role="img" aria-label="${escapeHtml(opts.title)}">`,
-    `<title>${escapeHtml(opts.title)}</title>`,
-    ...head,
-    ...body,
-    '</svg>',
-  ].join('')
+  out.push('</g>')
+  return out.join('')
 }
 
 /**
