@@ -141,158 +141,265 @@ function scalingLine(gw: Gateway): string {
 /** runDemo runs the whole demo and resolves once everything it started is closed. */
 export async function runDemo(o: DemoOptions, io: DemoStreams): Promise<DemoResult> {
   const emulators: Emulator[] = []
+  const board = new DemoBoard(o.autoscale === true)
   let gw: Gateway | undefined
-  // By backend URL: with autoscaling, replicas come and go (and a slot may serve another URL).
-  const stats = new Map<string, BackendStats>()
-  const statsOf = (url: string): BackendStats => {
-    let s = stats.get(url)
-    if (!s) {
-      s = { completed: 0, failed: 0, kvPeak: undefined, ttfts: [] }
-      stats.set(url, s)
-    }
-    return s
-  }
-  let timer: NodeJS.Timeout | undefined
   let sampler: NodeJS.Timeout | undefined
-  let drawn = 0
-  let peak = 0
+  let table: LiveTable | undefined
   try {
-    if (!o.autoscale) {
-      for (let i = 0; i < 3; i++) {
-        emulators.push(
-          await startEmulator({
-            model: MODEL,
-            gpu: 'h100-80g',
-            port: 0,
-            timeScale: o.timeScale,
-            seed: o.seed + i,
-          }),
-        )
-      }
-    }
-    gw = await startGateway(parseGatewayConfig(config(emulators, o), 'demo'), {
-      seed: o.seed,
-      log: (line) => io.live?.(`${line}\n`),
-      observer: {
-        onDone: (e) => {
-          const u = e.backend === undefined ? undefined : gw?.pools[0]?.upstreams[e.backend]
-          if (!u) return
-          const s = statsOf(u.url)
-          if (e.status === 200) s.completed++
-          else s.failed++
-          if (e.ttft !== undefined) s.ttfts.push(e.ttft)
-        },
-      },
-    })
+    if (!o.autoscale) await startEmulators(o, emulators)
+    gw = await startDemoGateway(o, io, emulators, board)
     const gateway = gw
-    const names = new Map<string, string>()
-    const nameOf = (url: string): string => {
-      let n = names.get(url)
-      if (!n) {
-        n = `${o.autoscale ? 'replica' : 'emulator'} ${names.size} (${url.replace('http://', '')})`
-        names.set(url, n)
-      }
-      return n
-    }
-    const rows = (): BackendRow[] => {
-      const live = new Map(gateway.backends().map((b) => [b.url, b]))
-      const urls = [...new Set([...live.keys(), ...stats.keys()])]
-      for (const url of urls) nameOf(url)
-      urls.sort((a, b) => [...names.keys()].indexOf(a) - [...names.keys()].indexOf(b))
-      return urls.map((url) => {
-        const b = live.get(url)
-        const s = statsOf(url)
-        return {
-          name: nameOf(url),
-          inFlight: b?.inFlight ?? 0,
-          completed: s.completed,
-          failed: s.failed,
-          ttfts: s.ttfts,
-          kvUsage: b?.kvUsage,
-          kvPeak: s.kvPeak,
-          ready: b?.ready ?? false,
-        }
-      })
-    }
     // The KV peak (and the replica peak) are sampled at the scrape rate, table or not.
-    sampler = setInterval(() => {
-      for (const b of gateway.backends()) {
-        const s = statsOf(b.url)
-        if (b.kvUsage !== undefined) s.kvPeak = Math.max(s.kvPeak ?? 0, b.kvUsage)
-      }
-      peak = Math.max(peak, gateway.autoscaling()[0]?.ready ?? 0)
-    }, 100)
-    const live = io.live
-    if (live) {
-      live(
-        `flotilla demo: ${o.autoscale ? `0 emulators (autoscaled, max ${MAX_REPLICAS})` : '3 emulators'} + gateway on ${gateway.url}; ${o.requests} requests over ${o.duration} s\n`,
-      )
-      timer = setInterval(() => {
-        const head = o.autoscale ? `${scalingLine(gateway)}\n` : ''
-        const table = `${head}${formatDemoTable(rows())}`
-        // Redraw in place: move up over the previous table, clear each line as it is rewritten.
-        const up = drawn > 0 ? `\x1b[${drawn}A` : ''
-        live(
-          `${up}${table
-            .split('\n')
-            .map((l) => `\x1b[2K${l}`)
-            .join('\n')}\n\x1b[J`,
-        )
-        drawn = table.split('\n').length
-      }, 500)
-    }
-
-    const rng = createRng(o.seed)
-    const sends: Promise<boolean>[] = []
-    const t0 = performance.now()
-    for (let i = 0; i < o.requests; i++) {
-      // Evenly spread, jittered by up to half a gap, so the load neither bursts nor ticks.
-      const at = ((i + 0.5 + (rng() - 0.5) / 2) * o.duration * 1000) / o.requests
-      const wait = at - (performance.now() - t0)
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const t = rng() < TENANTS[0].share ? TENANTS[0] : TENANTS[1]
-      sends.push(stream(gateway, t.key, t.system, i, 32 + Math.floor(rng() * 96)))
-    }
-    const results = await Promise.all(sends)
-    const wall = (performance.now() - t0) / 1000
-    if (o.autoscale) {
-      // Watch the pool idle back to zero (the KPA's window, then its grace, then the drain).
-      const end = performance.now() + (o.linger ?? 30) * 1000
-      while (performance.now() < end) {
-        const a = gateway.autoscaling()[0]!
-        if (a.replicas.length === 0 && a.desired === 0) break
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    }
-    clearInterval(timer)
+    sampler = setInterval(() => board.sample(gateway), 100)
+    if (io.live) table = startLiveTable(o, gateway, board, io.live)
+    const burst = await sendBurst(gateway, o)
+    if (o.autoscale) await waitForZero(gateway, o.linger ?? 30)
+    table?.stop()
     clearInterval(sampler)
-    timer = undefined
-    const final = rows()
-    if (live && drawn > 0) live(`\x1b[${drawn}A\x1b[J`)
-    const ok = results.filter(Boolean).length
-    const scaled = gateway.autoscaling()[0]
-    const scaling = scaled
-      ? `${scalingLine(gateway)}\nreplicas: 0 → ${peak} → ${scaled.ready}; ` +
-        `${scaled.summary.cold_starts} cold starts, ${scaled.summary.held} request(s) held at ` +
-        `zero, ${(scaled.gpuHours * 3600).toFixed(0)} GPU-seconds billed\n`
-      : ''
-    io.out(
-      `${formatDemoTable(final)}\n\n${o.requests} streaming requests from 2 tenants over ` +
-        `${wall.toFixed(1)} s: ${ok} completed, ${o.requests - ok} failed ` +
-        '(TTFT measured at the gateway; KV use scraped from each emulator)\n' +
-        scaling,
-    )
-    return {
-      ok,
-      failed: o.requests - ok,
-      rows: final,
-      ...(scaled ? { peakReplicas: peak, finalReplicas: scaled.replicas.length } : {}),
-    }
+    const final = board.rows(gateway)
+    table?.erase()
+    return finishDemo(o, io, gateway, burst, final, board.peak)
   } finally {
-    clearInterval(timer)
+    table?.stop()
     clearInterval(sampler)
     await gw?.close({ timeoutMs: 5_000 })
     await Promise.all(emulators.map((e) => e.close({ timeoutMs: 1_000 })))
+  }
+}
+
+/**
+ * startEmulators starts the three emulators, adding each to `into` as soon as it is up, so that
+ * a failure part-way still closes the ones already started.
+ */
+async function startEmulators(o: DemoOptions, into: Emulator[]): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    into.push(
+      await startEmulator({
+        model: MODEL,
+        gpu: 'h100-80g',
+        port: 0,
+        timeScale: o.timeScale,
+        seed: o.seed + i,
+      }),
+    )
+  }
+}
+
+/** startDemoGateway starts the gateway with an observer that counts finished requests on `board`. */
+async function startDemoGateway(
+  o: DemoOptions,
+  io: DemoStreams,
+  emulators: ReadonlyArray<Emulator>,
+  board: DemoBoard,
+): Promise<Gateway> {
+  // Set once the gateway is up: a request finishing before then has no backend to count against.
+  const started: { gw?: Gateway } = {}
+  started.gw = await startGateway(parseGatewayConfig(config(emulators, o), 'demo'), {
+    seed: o.seed,
+    log: (line) => io.live?.(`${line}\n`),
+    observer: {
+      onDone: (e) => {
+        const u = e.backend === undefined ? undefined : started.gw?.pools[0]?.upstreams[e.backend]
+        if (u) board.record(u.url, e.status, e.ttft)
+      },
+    },
+  })
+  return started.gw
+}
+
+/**
+ * DemoBoard holds the table's figures by backend URL (with autoscaling, replicas come and go,
+ * and a slot may serve another URL): finished requests, TTFTs and KV peak per backend, each
+ * URL's name in the order first seen, and the most replicas ready at once.
+ */
+class DemoBoard {
+  readonly #autoscale: boolean
+  readonly #stats = new Map<string, BackendStats>()
+  readonly #names = new Map<string, string>()
+  #peak = 0
+
+  constructor(autoscale: boolean) {
+    this.#autoscale = autoscale
+  }
+
+  /** peak is the most replicas seen ready at once. */
+  get peak(): number {
+    return this.#peak
+  }
+
+  /** record counts one finished request against its backend. */
+  record(url: string, status: number, ttft: number | undefined): void {
+    const s = this.#statsOf(url)
+    if (status === 200) s.completed++
+    else s.failed++
+    if (ttft !== undefined) s.ttfts.push(ttft)
+  }
+
+  /** sample raises each backend's KV peak and the replica peak to what the gateway sees now. */
+  sample(gateway: Gateway): void {
+    for (const b of gateway.backends()) {
+      const s = this.#statsOf(b.url)
+      if (b.kvUsage !== undefined) s.kvPeak = Math.max(s.kvPeak ?? 0, b.kvUsage)
+    }
+    this.#peak = Math.max(this.#peak, gateway.autoscaling()[0]?.ready ?? 0)
+  }
+
+  /** rows is the table: live backends and those that have left, in the order first seen. */
+  rows(gateway: Gateway): BackendRow[] {
+    const live = new Map(gateway.backends().map((b) => [b.url, b]))
+    const urls = [...new Set([...live.keys(), ...this.#stats.keys()])]
+    for (const url of urls) this.#nameOf(url)
+    const order = [...this.#names.keys()]
+    urls.sort((a, b) => order.indexOf(a) - order.indexOf(b))
+    return urls.map((url) => {
+      const b = live.get(url)
+      const s = this.#statsOf(url)
+      return {
+        name: this.#nameOf(url),
+        inFlight: b?.inFlight ?? 0,
+        completed: s.completed,
+        failed: s.failed,
+        ttfts: s.ttfts,
+        kvUsage: b?.kvUsage,
+        kvPeak: s.kvPeak,
+        ready: b?.ready ?? false,
+      }
+    })
+  }
+
+  #statsOf(url: string): BackendStats {
+    let s = this.#stats.get(url)
+    if (!s) {
+      s = { completed: 0, failed: 0, kvPeak: undefined, ttfts: [] }
+      this.#stats.set(url, s)
+    }
+    return s
+  }
+
+  #nameOf(url: string): string {
+    let n = this.#names.get(url)
+    if (!n) {
+      n = `${this.#autoscale ? 'replica' : 'emulator'} ${this.#names.size} (${url.replace('http://', '')})`
+      this.#names.set(url, n)
+    }
+    return n
+  }
+}
+
+/** LiveTable redraws a table in place on a terminal twice a second. */
+class LiveTable {
+  readonly #write: (text: string) => void
+  #drawn = 0
+  #timer: NodeJS.Timeout | undefined
+
+  /** The first draw comes 500 ms after construction. */
+  constructor(write: (text: string) => void, render: () => string) {
+    this.#write = write
+    this.#timer = setInterval(() => this.#draw(render()), 500)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** erase removes the last table drawn, for the final one to take its place. */
+  erase(): void {
+    if (this.#drawn > 0) this.#write(`\x1b[${this.#drawn}A\x1b[J`)
+  }
+
+  #draw(table: string): void {
+    // Move up over the previous table, clear each line as it is rewritten.
+    const up = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : ''
+    this.#write(
+      `${up}${table
+        .split('\n')
+        .map((l) => `\x1b[2K${l}`)
+        .join('\n')}\n\x1b[J`,
+    )
+    this.#drawn = table.split('\n').length
+  }
+}
+
+/** startLiveTable announces the demo on the terminal and starts its live table. */
+function startLiveTable(
+  o: DemoOptions,
+  gateway: Gateway,
+  board: DemoBoard,
+  live: (text: string) => void,
+): LiveTable {
+  live(
+    `flotilla demo: ${o.autoscale ? `0 emulators (autoscaled, max ${MAX_REPLICAS})` : '3 emulators'} + gateway on ${gateway.url}; ${o.requests} requests over ${o.duration} s\n`,
+  )
+  return new LiveTable(live, () => {
+    const head = o.autoscale ? `${scalingLine(gateway)}\n` : ''
+    return `${head}${formatDemoTable(board.rows(gateway))}`
+  })
+}
+
+/** Burst is what sendBurst did: each request's outcome, and the seconds until the last ended. */
+interface Burst {
+  readonly results: ReadonlyArray<boolean>
+  readonly wall: number
+}
+
+/** sendBurst sends the requests over the duration, each from a tenant drawn by share. */
+async function sendBurst(gateway: Gateway, o: DemoOptions): Promise<Burst> {
+  const rng = createRng(o.seed)
+  const sends: Promise<boolean>[] = []
+  const t0 = performance.now()
+  for (let i = 0; i < o.requests; i++) {
+    // Evenly spread, jittered by up to half a gap, so the load neither bursts nor ticks.
+    const at = ((i + 0.5 + (rng() - 0.5) / 2) * o.duration * 1000) / o.requests
+    const wait = at - (performance.now() - t0)
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const t = rng() < TENANTS[0].share ? TENANTS[0] : TENANTS[1]
+    sends.push(stream(gateway, t.key, t.system, i, 32 + Math.floor(rng() * 96)))
+  }
+  const results = await Promise.all(sends)
+  return { results, wall: (performance.now() - t0) / 1000 }
+}
+
+/**
+ * waitForZero watches the pool idle back to zero (the KPA's window, then its grace, then the
+ * drain), for at most `lingerS` seconds.
+ */
+async function waitForZero(gateway: Gateway, lingerS: number): Promise<void> {
+  const end = performance.now() + lingerS * 1000
+  while (performance.now() < end) {
+    const a = gateway.autoscaling()[0]!
+    if (a.replicas.length === 0 && a.desired === 0) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** finishDemo prints the final table and the burst's outcome (and the scaling's), and returns both. */
+function finishDemo(
+  o: DemoOptions,
+  io: DemoStreams,
+  gateway: Gateway,
+  burst: Burst,
+  final: BackendRow[],
+  peak: number,
+): DemoResult {
+  const ok = burst.results.filter(Boolean).length
+  const scaled = gateway.autoscaling()[0]
+  const scaling = scaled
+    ? `${scalingLine(gateway)}\nreplicas: 0 → ${peak} → ${scaled.ready}; ` +
+      `${scaled.summary.cold_starts} cold starts, ${scaled.summary.held} request(s) held at ` +
+      `zero, ${(scaled.gpuHours * 3600).toFixed(0)} GPU-seconds billed\n`
+    : ''
+  io.out(
+    `${formatDemoTable(final)}\n\n${o.requests} streaming requests from 2 tenants over ` +
+      `${burst.wall.toFixed(1)} s: ${ok} completed, ${o.requests - ok} failed ` +
+      '(TTFT measured at the gateway; KV use scraped from each emulator)\n' +
+      scaling,
+  )
+  return {
+    ok,
+    failed: o.requests - ok,
+    rows: final,
+    ...(scaled ? { peakReplicas: peak, finalReplicas: scaled.replicas.length } : {}),
   }
 }
 

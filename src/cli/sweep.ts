@@ -14,16 +14,22 @@ import {
 } from '../policy/choice.js'
 import { kvNames } from '../policy/kv/registry.js'
 import { routerNames } from '../policy/registry.js'
-import { writeSweepReport } from '../report/sweep-report.js'
+import { type SweepReport, writeSweepReport } from '../report/sweep-report.js'
 import { formatLeaderboard, formatSweepFooter } from '../report/sweep-table.js'
 import type { RunSummary } from '../sim/result.js'
 import { buildGrid, type SweepJob } from '../sweep/grid.js'
-import { buildLeaderboard, type SweepRun } from '../sweep/leaderboard.js'
+import { buildLeaderboard, type SweepRun, type TraceBoard } from '../sweep/leaderboard.js'
 import { scanTrace, type TraceScan } from '../sweep/trace-scan.js'
 import { BUNDLED_TRACE_NAMES } from '../trace/open.js'
 import { UsageError } from '../util/errors.js'
 import { parseFraction, parseNonNegativeInt, parsePositive, parsePositiveInt } from './args.js'
-import { addFleetOptions, type FleetFlags, resolveFleet, shorthandGiven } from './fleet-flags.js'
+import {
+  addFleetOptions,
+  type FleetFlags,
+  type ResolvedFleet,
+  resolveFleet,
+  shorthandGiven,
+} from './fleet-flags.js'
 import { runPoolWithProgress } from './pool-progress.js'
 import { addFunctionOptions } from './simulate-functions.js'
 import { runScalingStudy, type StudyFlags } from './sweep-scaling.js'
@@ -96,6 +102,32 @@ export function parseTraces(raw: string): string[] {
   return parseList('--traces', pieces.join('\n'), (_flag, item) => item, '\n')
 }
 
+/** SweepPlan is the validated sweep: what runs, on which fleet, ranked at which attainment. */
+interface SweepPlan {
+  readonly policies: ReadonlyArray<{ readonly label: string; readonly choice: PolicyChoice }>
+  readonly labels: ReadonlyArray<string>
+  readonly traces: string[]
+  readonly rateScales: number[]
+  readonly seeds: number[]
+  readonly requests: number
+  readonly target: number
+  readonly workersWanted: number | undefined
+  readonly fleet: ResolvedFleet
+  /** Each trace's scan: its base arrival rate and the requests it holds. */
+  readonly scans: ReadonlyMap<string, TraceScan>
+}
+
+/** SweepOutcome is a finished sweep: its runs, ranked, and how long it took on how many workers. */
+interface SweepOutcome {
+  readonly plan: SweepPlan
+  readonly runs: ReadonlyArray<SweepRun>
+  readonly boards: ReadonlyArray<TraceBoard>
+  readonly workers: number
+  readonly wallS: number
+  /** Requests replayed per run, by trace (fewer than --requests where a trace holds fewer). */
+  readonly requests: ReadonlyMap<string, number>
+}
+
 /** runSweep executes the command; returns the process exit code. */
 async function runSweep(
   f: SweepFlags,
@@ -103,7 +135,119 @@ async function runSweep(
   argv: ReadonlyArray<string>,
 ): Promise<number> {
   const started = performance.now()
-  // Everything is validated here, before a worker thread exists.
+  const plan = await planSweep(f, shorthand)
+  const { runs, workers } = await runGrid(plan, f.quiet)
+  const boards = buildLeaderboard(runs, plan.target)
+  const done: SweepOutcome = {
+    plan,
+    runs,
+    boards,
+    workers,
+    wallS: (performance.now() - started) / 1000,
+    requests: new Map(plan.traces.map((t) => [t, plan.scans.get(t)?.requests ?? plan.requests])),
+  }
+  const output = sweepJson(done)
+  if (f.json) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
+  } else {
+    process.stdout.write(leaderboardText(done))
+  }
+  if (f.report) {
+    const path = await writeSweepReport(f.report, sweepReport(done, argv), output)
+    process.stderr.write(`report: ${path}\n`)
+  }
+  return 0
+}
+
+/** sweepJson is what `--json` prints and the report saves as results.json. */
+function sweepJson(done: SweepOutcome) {
+  const { plan } = done
+  return {
+    sweep: {
+      traces: plan.traces,
+      policies: plan.labels,
+      rate_scales: plan.rateScales,
+      seeds: plan.seeds,
+      requests: plan.requests,
+      attainment_target: plan.target,
+      slo: plan.fleet.slo,
+    },
+    runs: done.runs,
+    leaderboard: done.boards,
+  }
+}
+
+/** leaderboardText is the stdout table, bold on a terminal unless NO_COLOR, then the timing footer. */
+function leaderboardText(done: SweepOutcome): string {
+  const { runs } = done
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+  const text = formatLeaderboard(done.boards, {
+    color,
+    requests: done.requests,
+    seeds: done.plan.seeds,
+  })
+  const footer = formatSweepFooter({
+    runs: runs.length,
+    workers: done.workers,
+    wallS: done.wallS,
+    simS: runs.reduce((s, r) => s + r.sim_wall_s, 0),
+    events: runs.reduce((s, r) => s + r.sim_events, 0),
+  })
+  return `${text}\n\n${footer}\n`
+}
+
+/** sweepReport is the HTML report's content; `argv` is the command line it records. */
+function sweepReport(done: SweepOutcome, argv: ReadonlyArray<string>): SweepReport {
+  const { plan } = done
+  return {
+    title: `Flotilla sweep: ${plan.traces.join(', ')}`,
+    generatedBy: `flotilla ${VERSION}`,
+    command: ['flotilla', ...argv].join(' '),
+    boards: done.boards,
+    runs: done.runs,
+    policies: plan.labels,
+    rateScales: plan.rateScales,
+    seeds: plan.seeds,
+    requests: done.requests,
+    wallS: done.wallS,
+    workers: done.workers,
+  }
+}
+
+/**
+ * planSweep validates every flag, resolves the fleet and scans the traces, in that order (which
+ * decides the error a user with several mistakes sees first), all before a worker thread exists.
+ */
+async function planSweep(f: SweepFlags, shorthand: ReadonlyArray<string>): Promise<SweepPlan> {
+  const policies = parsePolicies(f)
+  const rateScales = parseList('--rate-scales', f.rateScales, parsePositive).sort((a, b) => a - b)
+  const seeds = parseList('--seeds', f.seeds, parseNonNegativeInt)
+  const requests = parsePositiveInt('--requests', f.requests)
+  const target = parseFraction('--attainment-target', f.attainmentTarget)
+  const workersWanted = f.workers ? parsePositiveInt('--workers', f.workers) : undefined
+  const traces = parseTraces(f.traces)
+  const fleet = await resolveFleet(f, shorthand)
+  const scans = await scanTraces(traces, requests, seeds[0] ?? 1)
+  const labels = policies.map((p) => p.label)
+  return {
+    policies,
+    labels,
+    traces,
+    rateScales,
+    seeds,
+    requests,
+    target,
+    workersWanted,
+    fleet,
+    scans,
+  }
+}
+
+/**
+ * parsePolicies reads `--policies` over the base choice (default: every router on it), each
+ * labelled; two items that come to the same label are one policy listed twice.
+ */
+function parsePolicies(f: SweepFlags): Array<{ label: string; choice: PolicyChoice }> {
   const base: PolicyChoice = {
     router: f.router,
     admission: f.admission,
@@ -118,87 +262,50 @@ async function runSweep(
   const labels = policies.map((p) => p.label)
   const repeated = labels.find((l, i) => labels.indexOf(l) !== i)
   if (repeated !== undefined) throw new UsageError(`--policies: '${repeated}' is listed twice`)
-  const rateScales = parseList('--rate-scales', f.rateScales, parsePositive).sort((a, b) => a - b)
-  const seeds = parseList('--seeds', f.seeds, parseNonNegativeInt)
-  const requests = parsePositiveInt('--requests', f.requests)
-  const target = parseFraction('--attainment-target', f.attainmentTarget)
-  const workersWanted = f.workers ? parsePositiveInt('--workers', f.workers) : undefined
-  const traces = parseTraces(f.traces)
-  const fleet = await resolveFleet(f, shorthand)
+  return policies
+}
+
+/** scanTraces scans each trace once, up front, naming --traces in a bad trace's error. */
+async function scanTraces(
+  traces: ReadonlyArray<string>,
+  requests: number,
+  seed: number,
+): Promise<Map<string, TraceScan>> {
   const scans = new Map<string, TraceScan>()
   for (const trace of traces) {
     try {
-      scans.set(trace, await scanTrace(trace, requests, seeds[0] ?? 1))
+      scans.set(trace, await scanTrace(trace, requests, seed))
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`--traces: ${err.message}`, err.code)
       throw err
     }
   }
+  return scans
+}
 
+/**
+ * runGrid runs every policy × trace × load level × seed on the worker pool and tags each run with
+ * its load level, as a multiplier and in requests per second of its trace.
+ */
+async function runGrid(
+  plan: SweepPlan,
+  quiet: boolean | undefined,
+): Promise<{ runs: SweepRun[]; workers: number }> {
+  const { traces, policies, rateScales, seeds, requests, fleet } = plan
   const jobs = buildGrid({ traces, policies, rateScales, seeds, requests })
   const { results: summaries, workers } = await runPoolWithProgress<SweepJob, RunSummary>({
     label: 'sweep',
     jobs,
     setup: { fleet: fleet.spec, fleetWhere: fleet.where, slo: fleet.slo },
-    workersWanted,
-    quiet: f.quiet,
+    workersWanted: plan.workersWanted,
+    quiet,
   })
   const runs: SweepRun[] = summaries.map((s, i) => {
     const job = jobs[i]!
-    const base = scans.get(job.trace)?.base_rps ?? Number.NaN
+    const base = plan.scans.get(job.trace)?.base_rps ?? Number.NaN
     return { ...s, rate_scale: job.rateScale, rate_rps: base * job.rateScale }
   })
-  const boards = buildLeaderboard(runs, target)
-  const wallS = (performance.now() - started) / 1000
-  const output = {
-    sweep: {
-      traces,
-      policies: labels,
-      rate_scales: rateScales,
-      seeds,
-      requests,
-      attainment_target: target,
-      slo: fleet.slo,
-    },
-    runs,
-    leaderboard: boards,
-  }
-  const requestsByTrace = new Map(traces.map((t) => [t, scans.get(t)?.requests ?? requests]))
-  const footer = formatSweepFooter({
-    runs: runs.length,
-    workers,
-    wallS,
-    simS: runs.reduce((s, r) => s + r.sim_wall_s, 0),
-    events: runs.reduce((s, r) => s + r.sim_events, 0),
-  })
-  if (f.json) {
-    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
-  } else {
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-    const text = formatLeaderboard(boards, { color, requests: requestsByTrace, seeds })
-    process.stdout.write(`${text}\n\n${footer}\n`)
-  }
-  if (f.report) {
-    const path = await writeSweepReport(
-      f.report,
-      {
-        title: `Flotilla sweep: ${traces.join(', ')}`,
-        generatedBy: `flotilla ${VERSION}`,
-        command: ['flotilla', ...argv].join(' '),
-        boards,
-        runs,
-        policies: labels,
-        rateScales,
-        seeds,
-        requests: requestsByTrace,
-        wallS,
-        workers,
-      },
-      output,
-    )
-    process.stderr.write(`report: ${path}\n`)
-  }
-  return 0
+  return { runs, workers }
 }
 
 /** sweepCommand builds the commander command; `done` receives the run. */

@@ -53,37 +53,11 @@ const SEED_B = 0x6c8e9cf5
 export function createDualMap(opts: DualMapOptions = {}): RoutingPolicy {
   const prefixBlocks = opts.prefixBlocks ?? 64
   const hotFactor = opts.hotFactor ?? 1.5
-  // Name hashes, recomputed only when the instance names (in id order) change.
-  let names: string[] = []
-  let nameHashes = new Float64Array(0)
+  const nameHashes = new NameHashes()
+  // The spill scan starts one past the previous spill, so ties rotate over the fleet.
   let start = 0
-
-  function hashesFor(instances: ReadonlyArray<InstanceView>): Float64Array {
-    let same = instances.length === names.length
-    for (let i = 0; same && i < instances.length; i++) same = instances[i]!.name === names[i]
-    if (!same) {
-      names = instances.map((inst) => inst.name)
-      nameHashes = Float64Array.from(names, hashName)
-    }
-    return nameHashes
-  }
-
-  function spill(instances: ReadonlyArray<InstanceView>): number {
-    const n = instances.length
-    let best = -1
-    let bestQueue = Number.POSITIVE_INFINITY
-    let bestLoad = Number.POSITIVE_INFINITY
-    for (let j = 0; j < n; j++) {
-      const i = (start + j) % n
-      const inst = instances[i]!
-      if (!isRoutable(inst)) continue
-      const q = queueSeconds(inst)
-      if (q < bestQueue || (q === bestQueue && inst.outstanding < bestLoad)) {
-        best = i
-        bestQueue = q
-        bestLoad = inst.outstanding
-      }
-    }
+  const spill = (instances: ReadonlyArray<InstanceView>): number => {
+    const best = leastQueued(instances, start)
     start = best + 1
     return best
   }
@@ -92,61 +66,127 @@ export function createDualMap(opts: DualMapOptions = {}): RoutingPolicy {
     name: 'dualmap',
     pick: function pickDualMap(req, view, ctx) {
       const instances = view.instances
-      const n = instances.length
-      let routable = 0
-      let sum = 0
-      for (let i = 0; i < n; i++) {
-        const inst = instances[i]!
-        if (!isRoutable(inst)) continue
-        routable++
-        sum += inst.outstanding
-      }
-      if (routable === 0) return undefined
+      const mean = meanOutstanding(instances)
+      if (mean === undefined) return undefined
       const k = Math.min(prefixBlocks, req.blockHashes.length)
       if (k === 0) return spill(instances)
 
       const key = req.blockHashes[k - 1]!
-      const hashes = hashesFor(instances)
-      const keyA = chainHash(SEED_A, key)
-      const keyB = chainHash(SEED_B, key)
-      let a = -1
-      let bestA = -1
-      for (let i = 0; i < n; i++) {
-        if (!isRoutable(instances[i]!)) continue
-        const w = chainHash(keyA, hashes[i]!)
-        if (w > bestA) {
-          bestA = w
-          a = i
-        }
-      }
-      let b = -1
-      let bestB = -1
-      for (let i = 0; i < n; i++) {
-        if (i === a || !isRoutable(instances[i]!)) continue
-        const w = chainHash(keyB, hashes[i]!)
-        if (w > bestB) {
-          bestB = w
-          b = i
-        }
-      }
-
-      const sloTtft = sloOf(ctx).ttft_s
-      const hot = hotFactor * (sum / routable + 1)
-      const ttftA = candidateTtft(view, req, a)
-      const okA = ttftA <= sloTtft && instances[a]!.outstanding <= hot
-      if (b < 0) return okA ? a : spill(instances)
-      const ttftB = candidateTtft(view, req, b)
-      const okB = ttftB <= sloTtft && instances[b]!.outstanding <= hot
-      if (okA && okB) {
-        const outA = instances[a]!.outstanding
-        const outB = instances[b]!.outstanding
-        return ttftB < ttftA || (ttftB === ttftA && outB < outA) ? b : a
-      }
-      if (okA) return a
-      if (okB) return b
-      return spill(instances)
+      const hashes = nameHashes.of(instances)
+      const a = rendezvousTop(instances, hashes, chainHash(SEED_A, key), -1)
+      const b = rendezvousTop(instances, hashes, chainHash(SEED_B, key), a)
+      const hot = hotFactor * (mean + 1)
+      const chosen = chooseCandidate(view, req, a, b, sloOf(ctx).ttft_s, hot)
+      return chosen >= 0 ? chosen : spill(instances)
     },
   }
+}
+
+/**
+ * NameHashes caches the instances' name hashes, recomputed only when the names (in id order)
+ * change: the fleet is the same from one request to the next far more often than not.
+ */
+class NameHashes {
+  #names: string[] = []
+  #hashes = new Float64Array(0)
+
+  of(instances: ReadonlyArray<InstanceView>): Float64Array {
+    let same = instances.length === this.#names.length
+    for (let i = 0; same && i < instances.length; i++) same = instances[i]!.name === this.#names[i]
+    if (!same) {
+      this.#names = instances.map((inst) => inst.name)
+      this.#hashes = Float64Array.from(this.#names, hashName)
+    }
+    return this.#hashes
+  }
+}
+
+/** meanOutstanding is the mean in-flight count over the routable instances; undefined for none. */
+function meanOutstanding(instances: ReadonlyArray<InstanceView>): number | undefined {
+  let routable = 0
+  let sum = 0
+  for (let i = 0; i < instances.length; i++) {
+    const inst = instances[i]!
+    if (!isRoutable(inst)) continue
+    routable++
+    sum += inst.outstanding
+  }
+  return routable === 0 ? undefined : sum / routable
+}
+
+/**
+ * rendezvousTop is the routable instance other than `exclude` with the highest rendezvous weight
+ * chainHash(key, name hash), or -1 when there is none.
+ */
+function rendezvousTop(
+  instances: ReadonlyArray<InstanceView>,
+  hashes: Float64Array,
+  key: number,
+  exclude: number,
+): number {
+  let top = -1
+  let best = -1
+  for (let i = 0; i < instances.length; i++) {
+    if (i === exclude || !isRoutable(instances[i]!)) continue
+    const w = chainHash(key, hashes[i]!)
+    if (w > best) {
+      best = w
+      top = i
+    }
+  }
+  return top
+}
+
+/**
+ * chooseCandidate picks between candidates `a` and `b` (-1 when the fleet has only `a`): of those
+ * not overloaded (predicted TTFT over the SLO, or in flight over `hot`), the lower predicted TTFT,
+ * then fewer in flight, then `a`. Returns -1 when both are overloaded, for the caller to spill.
+ */
+function chooseCandidate(
+  view: FleetView,
+  req: RequestInfo,
+  a: number,
+  b: number,
+  sloTtft: number,
+  hot: number,
+): number {
+  const instances = view.instances
+  const ttftA = candidateTtft(view, req, a)
+  const okA = ttftA <= sloTtft && instances[a]!.outstanding <= hot
+  if (b < 0) return okA ? a : -1
+  const ttftB = candidateTtft(view, req, b)
+  const okB = ttftB <= sloTtft && instances[b]!.outstanding <= hot
+  if (okA && okB) {
+    const outA = instances[a]!.outstanding
+    const outB = instances[b]!.outstanding
+    return ttftB < ttftA || (ttftB === ttftA && outB < outA) ? b : a
+  }
+  if (okA) return a
+  if (okB) return b
+  return -1
+}
+
+/**
+ * leastQueued is the routable instance with the least queued prefill work (ties: fewer in-flight
+ * requests, then the first from `start` on), or -1 when none is routable.
+ */
+function leastQueued(instances: ReadonlyArray<InstanceView>, start: number): number {
+  const n = instances.length
+  let best = -1
+  let bestQueue = Number.POSITIVE_INFINITY
+  let bestLoad = Number.POSITIVE_INFINITY
+  for (let j = 0; j < n; j++) {
+    const i = (start + j) % n
+    const inst = instances[i]!
+    if (!isRoutable(inst)) continue
+    const q = queueSeconds(inst)
+    if (q < bestQueue || (q === bestQueue && inst.outstanding < bestLoad)) {
+      best = i
+      bestQueue = q
+      bestLoad = inst.outstanding
+    }
+  }
+  return best
 }
 
 /** candidateTtft predicts the request's TTFT on instance `i`, counting its cached prefix. */
