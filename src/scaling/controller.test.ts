@@ -9,6 +9,7 @@ import { KpaPool } from '../policy/scaler/kpa.js'
 import { createScaler } from '../policy/scaler/registry.js'
 import type { ScaleDecision, Scaler, ScaleView } from '../policy/scaler/types.js'
 import { PoolController, type PoolSpec, type PoolStatus, type ReplicaRecord } from './controller.js'
+import { emptySample } from './sampler.js'
 
 /** recording wraps a scaler and keeps every view it was shown. */
 function recording(inner: Scaler, views: ScaleView[]): Scaler {
@@ -60,18 +61,7 @@ function rep<Id>(
 }
 
 /** idle is the empty bucket ending at `time`. */
-function idle(time: number) {
-  return {
-    time,
-    concurrency: 0,
-    arrivals: 0,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
-  }
-}
+const idle = (time: number) => emptySample(time)
 
 describe('the poke', () => {
   it('decides at once for a request reaching a pool at zero, with the open bucket as a point', () => {

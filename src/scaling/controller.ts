@@ -25,9 +25,9 @@
  * such as HPA's ratio, would otherwise leave held requests waiting for ever, or cancel the
  * replica a poke started before it is ready, and start it again at the next poke.
  */
-import type { PoolScaleView, ScaleRole, Scaler, ScaleSample } from '../policy/scaler/types.js'
+import type { PoolScaleView, ScaleRole, Scaler } from '../policy/scaler/types.js'
 import { reconcile } from './reconcile.js'
-import { MetricSampler } from './sampler.js'
+import { emptySample, MetricSampler } from './sampler.js'
 
 /** PoolSpec is one pool's fixed shape. */
 export interface PoolSpec {
@@ -180,7 +180,8 @@ export class PoolController<Id = number> {
   #view(spec: PoolSpec, p: number, now: number, s: PoolStatus<Id>, poked: boolean): PoolScaleView {
     const sampler = this.#samplers[p]!
     const samples = sampler.take(now)
-    if (poked) samples.push(pointSample(now, sampler.inFlight))
+    // The activator's stat: the open bucket's concurrency now, no arrivals (counted when it closes).
+    if (poked) samples.push(emptySample(now, sampler.inFlight))
     return {
       name: spec.name,
       role: spec.role,
@@ -242,18 +243,4 @@ function victims<Id>(
     out.push(replicas[pick]!.id)
   }
   return out
-}
-
-/** pointSample is the open bucket as the activator's stat: concurrency now, nothing finished. */
-function pointSample(now: number, inFlight: number): ScaleSample {
-  return {
-    time: now,
-    concurrency: inFlight,
-    arrivals: 0,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
-  }
 }

@@ -4,21 +4,11 @@
  * time-weighted means come out exact.
  */
 import { describe, expect, it } from 'vitest'
-import { BUCKET_SECONDS, MetricSampler } from './sampler.js'
+import { BUCKET_SECONDS, emptySample, MetricSampler } from './sampler.js'
 
 /** bucket is a closed bucket with every field 0 unless `over` says otherwise. */
 function bucket(time: number, over: Record<string, number> = {}) {
-  return {
-    time,
-    concurrency: 0,
-    arrivals: 0,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
-    ...over,
-  }
+  return { ...emptySample(time), ...over }
 }
 
 describe('MetricSampler', () => {

@@ -88,7 +88,7 @@ export class MetricSampler {
       // A long idle stretch closes many identical empty buckets; skip the loop's per-bucket work.
       if (this.#inFlight === 0 && now >= end + BUCKET_SECONDS) {
         const skip = Math.floor((now - end) / BUCKET_SECONDS)
-        for (let i = 1; i <= skip; i++) this.#closed.push(idle(end + i * BUCKET_SECONDS))
+        for (let i = 1; i <= skip; i++) this.#closed.push(emptySample(end + i * BUCKET_SECONDS))
         this.#start = end + skip * BUCKET_SECONDS
         this.#last = this.#start
       }
@@ -129,10 +129,14 @@ export class MetricSampler {
   }
 }
 
-function idle(time: number): ScaleSample {
+/**
+ * emptySample is a bucket with nothing in it but `concurrency` (0: an idle second; the in-flight
+ * count: the activator's point sample of the open bucket, scaling/controller.ts).
+ */
+export function emptySample(time: number, concurrency = 0): ScaleSample {
   return {
     time,
-    concurrency: 0,
+    concurrency,
     arrivals: 0,
     completions: 0,
     sloMet: 0,

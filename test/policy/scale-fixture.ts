@@ -5,20 +5,11 @@ import type {
   Scaler,
   ScaleSample,
 } from '../../src/policy/scaler/types.js'
+import { emptySample } from '../../src/scaling/sampler.js'
 
 /** makeSample is the 1-second bucket ending at `time`, idle unless `over` says otherwise. */
 export function makeSample(time: number, over: Partial<ScaleSample> = {}): ScaleSample {
-  return {
-    concurrency: 0,
-    arrivals: 0,
-    completions: 0,
-    sloMet: 0,
-    latencySum: 0,
-    outputTokens: 0,
-    utilisation: 0,
-    ...over,
-    time,
-  }
+  return { ...emptySample(time), ...over, time }
 }
 
 /** samplesIn is one sample per second in (from, to], built by `at(time)`. */

@@ -1,5 +1,6 @@
 /** @module Tests for the scaler registry and its `name:key=value` options. */
 import { describe, expect, it } from 'vitest'
+import { emptySample } from '../../scaling/sampler.js'
 import { UsageError } from '../../util/errors.js'
 import {
   createScaler,
@@ -30,16 +31,7 @@ describe('scaler registry', () => {
     expect(createScaler('hpa:sync=30').tickSeconds).toBe(30)
     expect(createScaler('heteroscale:tick=10:tps=2000').tickSeconds).toBe(10)
     // util=0.5 halves the target: 35 in flight at cc 10 → ceil(35 / 5) = 7 rather than 5.
-    const samples = Array.from({ length: 2 }, (_, i) => ({
-      time: i + 1,
-      concurrency: 35,
-      arrivals: 0,
-      completions: 0,
-      sloMet: 0,
-      latencySum: 0,
-      outputTokens: 0,
-      utilisation: 0,
-    }))
+    const samples = Array.from({ length: 2 }, (_, i) => emptySample(i + 1, 35))
     const pool = {
       name: 'p',
       role: 'mixed' as const,
