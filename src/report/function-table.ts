@@ -5,15 +5,16 @@
  * shows the same columns.
  */
 import type { FunctionRunSummary } from '../sim/functions/result.js'
+import { formatCompact, formatDuration, formatInt, formatSeconds } from './format.js'
 import {
-  formatCompact,
-  formatDuration,
-  formatInt,
-  formatMoney,
-  formatPercent,
-  formatSeconds,
-} from './format.js'
-import { type Column, renderTextTable } from './text-table.js'
+  attainmentColumn,
+  type Column,
+  costColumns,
+  doneColumn,
+  latencyColumn,
+  rejectedColumn,
+  renderTextTable,
+} from './text-table.js'
 
 /** FUNCTION_COLUMNS are the columns of a function run's summary, policy first. */
 export const FUNCTION_COLUMNS: ReadonlyArray<Column<FunctionRunSummary>> = [
@@ -23,57 +24,23 @@ export const FUNCTION_COLUMNS: ReadonlyArray<Column<FunctionRunSummary>> = [
     align: 'left',
     format: (r) => r.policy,
   },
-  {
-    head: ['done/', 'total'],
-    help: 'Completed requests / requests in the trace',
-    align: 'right',
-    format: (r) => `${r.completed}/${r.requests}`,
-    value: (r) => (r.requests > 0 ? r.completed / r.requests : Number.NaN),
-    better: 'higher',
-  },
-  {
-    head: ['', 'rejected'],
-    help: "Requests refused: the activator's queue was full",
-    align: 'right',
-    format: (r) => formatInt(r.rejected),
-    value: (r) => r.rejected,
-    better: 'lower',
-  },
-  latency(
+  doneColumn(),
+  rejectedColumn("Requests refused: the activator's queue was full"),
+  latencyColumn(
     ['wait', 'p50'],
     'Arrival to the start of execution (cold starts included), median',
     (r) => r.wait_s.p50,
   ),
-  latency(
+  latencyColumn(
     ['wait', 'p99'],
     'Arrival to the start of execution, 99th percentile',
     (r) => r.wait_s.p99,
   ),
-  latency(['E2E', 'p99'], 'Arrival to completion, 99th percentile', (r) => r.e2e_s.p99),
-  {
-    head: ['SLO', 'att %'],
-    help: 'Requests that started within the wait SLO, percent of all requests',
-    align: 'right',
-    format: (r) => formatPercent(r.slo.attainment),
-    value: (r) => r.slo.attainment,
-    better: 'higher',
-  },
-  {
-    head: ['', 'GPU-h'],
-    help: 'GPU hours billed: every replica from the moment it is asked for until it stops',
-    align: 'right',
-    format: (r) => formatCompact(r.gpu_hours),
-    value: (r) => r.gpu_hours,
-    better: 'lower',
-  },
-  {
-    head: ['', 'cost $'],
-    help: 'Cost in US dollars',
-    align: 'right',
-    format: (r) => formatMoney(r.cost_usd),
-    value: (r) => r.cost_usd,
-    better: 'lower',
-  },
+  latencyColumn(['E2E', 'p99'], 'Arrival to completion, 99th percentile', (r) => r.e2e_s.p99),
+  attainmentColumn('Requests that started within the wait SLO, percent of all requests'),
+  ...costColumns<FunctionRunSummary>(
+    'GPU hours billed: every replica from the moment it is asked for until it stops',
+  ),
   {
     head: ['cold', 'starts'],
     help: 'Replicas started (each a cold start)',
@@ -109,19 +76,4 @@ export function formatFunctionTable(
     `  ·  cold start: ${distinct(runs.map((r) => formatDuration(r.cold_start_s)))}` +
     `  ·  seed: ${distinct(runs.map((r) => String(r.seed)))}`
   return renderTextTable(title, FUNCTION_COLUMNS, runs, { color: options.color ?? false })
-}
-
-function latency(
-  head: readonly [string, string],
-  help: string,
-  pick: (r: FunctionRunSummary) => number,
-): Column<FunctionRunSummary> {
-  return {
-    head,
-    help,
-    align: 'right',
-    format: (r) => formatDuration(pick(r)),
-    value: pick,
-    better: 'lower',
-  }
 }

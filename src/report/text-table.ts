@@ -4,7 +4,7 @@
  * the same numbers in the same order and agree on which value in a column is the best.
  */
 import { escapeHtml } from './escape.js'
-import { formatCompact, formatDuration, formatInt } from './format.js'
+import { formatCompact, formatDuration, formatInt, formatMoney, formatPercent } from './format.js'
 import { seriesStyle } from './svg/palette.js'
 
 /** Column is one summary column over rows of type R. */
@@ -18,6 +18,70 @@ export interface Column<R> {
   /** The number compared to find the best row; absent when no direction is better. */
   readonly value?: (row: R) => number
   readonly better?: 'lower' | 'higher'
+}
+
+/** RunCounts are the fields every run's summary has for the columns below. */
+interface RunCounts {
+  readonly requests: number
+  readonly completed: number
+  readonly rejected: number
+  readonly gpu_hours: number
+  readonly cost_usd: number
+}
+
+/** doneColumn is completed / total requests, more is better. */
+export function doneColumn<R extends RunCounts>(): Column<R> {
+  return {
+    head: ['done/', 'total'],
+    help: 'Completed requests / requests in the trace',
+    align: 'right',
+    format: (r) => `${r.completed}/${r.requests}`,
+    value: (r) => (r.requests > 0 ? r.completed / r.requests : Number.NaN),
+    better: 'higher',
+  }
+}
+
+/**
+ * metricColumn is a right-aligned number column: `pick` gives the value compared for the best row,
+ * `format` prints it.
+ */
+export function metricColumn<R>(
+  head: readonly [string, string],
+  help: string,
+  better: 'lower' | 'higher',
+  pick: (r: R) => number,
+  format: (x: number) => string,
+): Column<R> {
+  return { head, help, align: 'right', format: (r) => format(pick(r)), value: pick, better }
+}
+
+/** rejectedColumn counts refused requests (`help` says who refuses them), fewer is better. */
+export function rejectedColumn<R extends RunCounts>(help: string): Column<R> {
+  return metricColumn(['', 'rejected'], help, 'lower', (r) => r.rejected, formatInt)
+}
+
+/** costColumns are GPU-hours (`help` says how they are billed) and dollars, fewer is better. */
+export function costColumns<R extends RunCounts>(help: string): Array<Column<R>> {
+  return [
+    metricColumn(['', 'GPU-h'], help, 'lower', (r) => r.gpu_hours, formatCompact),
+    metricColumn(['', 'cost $'], 'Cost in US dollars', 'lower', (r) => r.cost_usd, formatMoney),
+  ]
+}
+
+/** latencyColumn is a latency in seconds, shorter is better. */
+export function latencyColumn<R>(
+  head: readonly [string, string],
+  help: string,
+  pick: (r: R) => number,
+): Column<R> {
+  return metricColumn(head, help, 'lower', pick, formatDuration)
+}
+
+/** attainmentColumn is the share of requests within the SLO (`help` says which), more is better. */
+export function attainmentColumn<R extends { readonly slo: { readonly attainment: number } }>(
+  help: string,
+): Column<R> {
+  return metricColumn(['SLO', 'att %'], help, 'higher', (r) => r.slo.attainment, formatPercent)
 }
 
 /** TextTableOptions control terminal styling. */
