@@ -12,8 +12,20 @@ import { simulateCommand } from './simulate.js'
 import { sweepCommand } from './sweep.js'
 import { VERSION } from './version.js'
 
+/**
+ * quietOnClosedPipe ends the process quietly when stdout's reader goes away (`flotilla simulate |
+ * head`): the output is no longer wanted, which is not an error worth a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
+}
+
 /** main runs the CLI on `argv` (process.argv form) and resolves to the exit code. */
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
+  quietOnClosedPipe()
   let pending: (() => Promise<number>) | undefined
   const done = (run: () => Promise<number>): void => {
     pending = run
