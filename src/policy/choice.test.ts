@@ -18,6 +18,14 @@ describe('parseCompareItems', () => {
     expect(choiceLabel(bare!)).toBe('power-of-two')
   })
 
+  it('reads a bare router spec with options as a router, like router=spec', () => {
+    const items = parseCompareItems('weighted:prefix=1, router=weighted:prefix=1', DEFAULT_CHOICE)
+    expect(items.map((c) => c.router)).toEqual(['weighted:prefix=1', 'weighted:prefix=1'])
+    expect(() => parseCompareItems('weighted:bogus=1', DEFAULT_CHOICE)).toThrow(
+      /unknown option 'bogus'/,
+    )
+  })
+
   it.each([
     ['router=random+router=round-robin', /--policies: .* names a router twice/],
     ['random+', /--policies: empty policy name/],

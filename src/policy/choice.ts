@@ -84,14 +84,21 @@ export function parseCompareItems(
   })
 }
 
-/** parseChoiceItem reads one item: `+`-joined parts, each `kind=name` or a bare router name. */
+/**
+ * parseChoiceItem reads one item: `+`-joined parts, each `kind=spec` or a bare router spec
+ * (`weighted:prefix=1`).
+ */
 function parseChoiceItem(item: string, base: PolicyChoice, flag: string): PolicyChoice {
   const named = new Set<string>()
   let c = base
   for (const raw of item.split('+')) {
     const part = raw.trim()
     if (part === '') throw new UsageError(`${flag}: empty policy name in '${item}'`)
-    const eq = part.indexOf('=')
+    // A bare router spec carries options after a colon (`weighted:prefix=1`): an '=' after the
+    // first ':' is an option's, not the `kind=` prefix's.
+    const colon = part.indexOf(':')
+    const first = part.indexOf('=')
+    const eq = colon >= 0 && colon < first ? -1 : first
     const kind = eq < 0 ? 'router' : part.slice(0, eq).trim()
     const name = eq < 0 ? part : part.slice(eq + 1).trim()
     if (!(CHOICE_KINDS as ReadonlyArray<string>).includes(kind)) {

@@ -9,10 +9,12 @@
 import { z } from 'zod'
 import { UsageError } from '../util/errors.js'
 
-/** Option is one key: the factory field it fills and what it accepts. */
+/** Option is one key: the factory field it fills, what it accepts, and that in words. */
 export interface Option {
   readonly field: string
   readonly schema: z.ZodType
+  /** takes words the values accepted, for `flotilla policies` ("a fraction in (0, 1]"). */
+  readonly takes: string
 }
 
 /** OptionTable is one policy's options by key; `check` tests the whole set (a weight > 0). */
@@ -29,6 +31,7 @@ export function numberOption(field: string, what: string, ok: (x: number) => boo
   return {
     field,
     schema: z.number({ error: `must be ${what}` }).refine(ok, { error: `must be ${what}` }),
+    takes: what,
   }
 }
 
@@ -121,4 +124,15 @@ export function formatSpec(
     .filter(([, o]) => fields[o.field] !== undefined)
     .map(([key, o]) => `${key}=${String(fields[o.field])}`)
   return [name, ...parts].join(':')
+}
+
+/** OptionInfo is one option as `flotilla policies` lists it. */
+export interface OptionInfo {
+  readonly key: string
+  readonly takes: string
+}
+
+/** describeOptions lists a table's options in table order. */
+export function describeOptions(table: OptionTable): OptionInfo[] {
+  return Object.entries(table.options).map(([key, o]) => ({ key, takes: o.takes }))
 }

@@ -1,7 +1,15 @@
 /** @module Router options: one table per router, read from a spec or a YAML object alike. */
 import { describe, expect, it } from 'vitest'
-import { createRouterFromSpec, createRouterWith, routerNames } from './registry.js'
+import { createKv } from './kv/registry.js'
+import {
+  createRouterFromSpec,
+  createRouterWith,
+  listPolicies,
+  type PolicyKind,
+  routerNames,
+} from './registry.js'
 import { ROUTER_OPTIONS } from './router-options.js'
+import { createScaler } from './scaler/registry.js'
 
 describe('router options, one schema for the CLI spec and the YAML object', () => {
   it('lists an option table for every router', () => {
@@ -26,5 +34,34 @@ describe('router options, one schema for the CLI spec and the YAML object', () =
     expect(() => createRouterFromSpec('weighted:prefix=0:queue=0:kv=0')).toThrow(
       /at least one weight must be > 0/,
     )
+  })
+})
+
+describe('the listing of policies and their options', () => {
+  const build: Partial<Record<PolicyKind, (spec: string) => unknown>> = {
+    router: createRouterFromSpec,
+    kv: createKv,
+    scaler: createScaler,
+  }
+
+  // Each listed option is one the spec reads, and the words listed are the words of its error:
+  // what `flotilla policies` says a key takes is what a bad value is told.
+  it('lists exactly the keys a spec accepts, with the words its errors use', () => {
+    const listed = listPolicies().filter((p) => p.options.length > 0)
+    expect(listed.map((p) => p.kind)).toEqual(expect.arrayContaining(['router', 'kv', 'scaler']))
+    for (const p of listed) {
+      const create = build[p.kind]
+      if (!create) throw new Error(`${p.kind} '${p.name}' lists options but reads none`)
+      for (const o of p.options) {
+        const spec = `${p.name}:${o.key}=-7.5`
+        const esc = o.takes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        expect(() => create(spec), spec).toThrow(new RegExp(`${o.key} must be ${esc}`))
+      }
+    }
+  })
+
+  it('lists no options for a policy that refuses every key', () => {
+    for (const p of listPolicies().filter((q) => q.options.length === 0 && q.kind !== 'admission'))
+      expect(() => build[p.kind]?.(`${p.name}:x=1`), p.name).toThrow(/it takes none|unknown option/)
   })
 })

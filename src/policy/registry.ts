@@ -1,8 +1,15 @@
 /** @module The policy registry: every policy chosen by name (CLI flags, gateway config, reports). */
 import { UsageError } from '../util/errors.js'
 import { admissionNames, admissionSummaries } from './admission/registry.js'
-import { kvNames, kvSummaries } from './kv/registry.js'
-import { NO_OPTIONS, readOptions, splitSpec } from './options.js'
+import { KV_OPTIONS, kvNames, kvSummaries } from './kv/registry.js'
+import {
+  describeOptions,
+  NO_OPTIONS,
+  type OptionInfo,
+  type OptionTable,
+  readOptions,
+  splitSpec,
+} from './options.js'
 import { createAibrixPrefix } from './router/aibrix-prefix.js'
 import { createDualMap } from './router/dualmap.js'
 import { createDynamo } from './router/dynamo.js'
@@ -17,7 +24,7 @@ import { createRandom } from './router/random.js'
 import { createRoundRobin } from './router/round-robin.js'
 import { createWeighted } from './router/weighted.js'
 import { ROUTER_OPTIONS } from './router-options.js'
-import { scalerNames, scalerSummaries } from './scaler/registry.js'
+import { SCALER_OPTIONS, scalerNames, scalerSummaries } from './scaler/registry.js'
 import type { RoutingPolicy } from './types.js'
 
 export type { AibrixPrefixOptions } from './router/aibrix-prefix.js'
@@ -139,26 +146,21 @@ export interface PolicyInfo {
   readonly kind: PolicyKind
   readonly name: string
   readonly summary: string
+  /** options are the keys a spec or YAML object may set (`weighted:prefix=1`), in table order. */
+  readonly options: ReadonlyArray<OptionInfo>
+}
+
+/** info builds one entry of the listing. */
+function info(kind: PolicyKind, name: string, summary: string, table?: OptionTable): PolicyInfo {
+  return { kind, name, summary, options: describeOptions(table ?? NO_OPTIONS) }
 }
 
 /** listPolicies returns every registered policy with a one-line summary, routers first. */
 export function listPolicies(): PolicyInfo[] {
   return [
-    ...routerNames.map((name) => ({
-      kind: 'router' as const,
-      name,
-      summary: routerSummaries[name],
-    })),
-    ...admissionNames.map((name) => ({
-      kind: 'admission' as const,
-      name,
-      summary: admissionSummaries[name],
-    })),
-    ...kvNames.map((name) => ({ kind: 'kv' as const, name, summary: kvSummaries[name] })),
-    ...scalerNames.map((name) => ({
-      kind: 'scaler' as const,
-      name,
-      summary: scalerSummaries[name],
-    })),
+    ...routerNames.map((n) => info('router', n, routerSummaries[n], ROUTER_OPTIONS[n])),
+    ...admissionNames.map((n) => info('admission', n, admissionSummaries[n])),
+    ...kvNames.map((n) => info('kv', n, kvSummaries[n], KV_OPTIONS[n])),
+    ...scalerNames.map((n) => info('scaler', n, scalerSummaries[n], SCALER_OPTIONS[n])),
   ]
 }

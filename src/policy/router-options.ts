@@ -36,7 +36,11 @@ export const ROUTER_OPTIONS: Readonly<Record<string, OptionTable>> = {
     options: {
       'prefix-blocks': blocks('prefixBlocks'),
       'load-factor': numberOption('loadFactor', 'a factor > 1', (x) => x > 1 && Number.isFinite(x)),
-      'virtual-nodes': blocks('virtualNodes'),
+      'virtual-nodes': numberOption(
+        'virtualNodes',
+        'a whole number of ring points ≥ 1',
+        (x) => Number.isInteger(x) && x >= 1,
+      ),
     },
   },
   weighted: {
@@ -56,13 +60,16 @@ export const ROUTER_OPTIONS: Readonly<Record<string, OptionTable>> = {
   },
   'aibrix-prefix': {
     options: {
-      'imbalance-threshold': weight('imbalanceThreshold'),
+      'imbalance-threshold': atLeast('imbalanceThreshold', 0, 'a number of requests ≥ 0'),
       'match-threshold': between('matchThreshold', 0, 1, 'a number in [0, 1]'),
-      'std-dev-factor': weight('stdDevFactor'),
+      'std-dev-factor': atLeast('stdDevFactor', 0, 'a number of standard deviations ≥ 0'),
     },
   },
   dynamo: {
-    options: { 'overlap-weight': weight('overlapWeight'), temperature: weight('temperature') },
+    options: {
+      'overlap-weight': weight('overlapWeight'),
+      temperature: atLeast('temperature', 0, 'a temperature ≥ 0'),
+    },
   },
   dualmap: {
     options: {

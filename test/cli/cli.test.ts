@@ -4,11 +4,13 @@
  * `--compare`) in DESIGN.md's schema, `--report`, `--help`, `policies --json`, and the usage-error
  * contract — exit 2 with one `flotilla: ...` line on stderr naming the flag or file:line, no stack.
  */
+
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { expectUsageError, flotilla, type CliResult as Result } from './run-cli.js'
+import { expectUsageError, flotilla, type CliResult as Result, ROOT } from './run-cli.js'
 
 const TMP = mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
@@ -172,6 +174,25 @@ describe('flotilla simulate', () => {
     expectSummary(results[0])
   })
 
+  it('ends quietly when the reader of its output goes away (| head)', async () => {
+    const child = spawn(
+      process.execPath,
+      ['bin/flotilla.js', 'simulate', '--requests', '300', '--compare', 'round-robin,least-kv'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.stdout.once('data', () => child.stdout.destroy()) // as `head -1` does
+    const code = await new Promise<number | null>((r) => child.once('exit', r))
+    expect(code).toBe(0)
+    expect(stderr).not.toMatch(/EPIPE|at /)
+  })
+
   it('--help documents every DESIGN.md flag', () => {
     const r = flotilla('simulate', '--help')
     expect(r.code).toBe(0)
@@ -276,14 +297,15 @@ describe('flotilla simulate: usage errors exit 2 with one line', () => {
 })
 
 describe('flotilla policies', () => {
-  it('--json lists every router as {kind, name, summary}', () => {
+  it('--json lists every router as {kind, name, summary, options}', () => {
     const r = flotilla('policies', '--json')
     expect(r.code, r.stderr).toBe(0)
     const list = JSON.parse(r.stdout) as Array<Record<string, unknown>>
     const routers = list.filter((p) => p.kind === 'router')
     expect(routers.map((p) => p.name)).toEqual(ROUTERS)
     for (const p of list) {
-      expect(Object.keys(p).sort()).toEqual(['kind', 'name', 'summary'])
+      expect(Object.keys(p).sort()).toEqual(['kind', 'name', 'options', 'summary'])
+      expect(p.options).toBeInstanceOf(Array)
       expect(p.summary).toBeTypeOf('string')
       expect((p.summary as string).length).toBeGreaterThan(0)
     }
@@ -293,5 +315,9 @@ describe('flotilla policies', () => {
     const r = flotilla('policies')
     expect(r.code, r.stderr).toBe(0)
     for (const name of ROUTERS) expect(r.stdout).toMatch(new RegExp(`^router\\s+${name}\\s`, 'm'))
+    // A policy's options sit on the line below it, keys that take the same values together.
+    expect(r.stdout).toMatch(
+      /^router\s+weighted\s.*\n\s+options: prefix, queue, kv: a weight ≥ 0$/m,
+    )
   })
 })

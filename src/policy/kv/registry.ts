@@ -57,12 +57,13 @@ const ttl: Option = {
     (v) => v === 'auto' || (typeof v === 'number' && v > 0 && Number.isFinite(v)),
     { error: "must be a positive number of seconds or 'auto'" },
   ),
+  takes: "a positive number of seconds or 'auto'",
 }
 const maxTtl = positive('maxTtlS', 'a positive number of seconds')
 const hostGb = positive('hostGb', 'a positive number of GB')
 
 /** KV_OPTIONS are the options each policy accepts (policy/options.ts reads them). */
-const KV_OPTIONS: Record<KvName, OptionTable> = {
+export const KV_OPTIONS: Record<KvName, OptionTable> = {
   lru: NO_OPTIONS,
   'ttl-pin': { options: { ttl, max: maxTtl } },
   'host-offload': { options: { gb: hostGb } },

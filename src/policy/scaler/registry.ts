@@ -33,7 +33,7 @@ const unit = (field: string): Option => between(field, 0, 1, 'a number in [0, 1]
  * reads them from a spec or a YAML object). Ranges follow the systems' own validation where they
  * have one (Knative's config-autoscaler checks).
  */
-const SCALER_OPTIONS = {
+export const SCALER_OPTIONS = {
   kpa: {
     options: {
       util: fraction('util'),
