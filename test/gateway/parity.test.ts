@@ -58,9 +58,11 @@ beforeAll(async () => {
   trace = []
   for await (const chunk of src.chunks()) trace.push(...chunk)
   fast = await startEmulators(3, { timeScale: 200 })
-  // The engine at twice real speed: a wave's shortest request (16 tokens) lasts about 60 ms,
-  // several times what sending a whole wave takes even on a busy 2-core machine.
-  slow = await startEmulators(3, { timeScale: 2 })
+  // The engine at real speed: a wave's shortest request (16 tokens) lasts about 120 ms, several
+  // times what sending a whole wave takes even on a 2-core machine busy with the rest of the
+  // suite (at twice real speed, 60 ms, a wave of 5 once took 117 ms to route: the waves check
+  // below caught it).
+  slow = await startEmulators(3, { timeScale: 1 })
 })
 afterAll(() => Promise.all([...fast, ...slow].map((e) => e.close({ timeoutMs: 0 }))))
 
