@@ -49,13 +49,13 @@ export const FUNCTION_COLUMNS: ReadonlyArray<Column<FunctionRunSummary>> = [
   },
   {
     head: ['replicas', 'mean'],
-    help: 'Provisioned replicas, time-weighted mean',
+    help: 'Provisioned replicas (starting, ready or draining), time-weighted mean',
     align: 'right',
     format: (r) => (r.scaling ? formatCompact(r.scaling.replicas_mean) : '-'),
   },
   {
     head: ['replicas', 'max'],
-    help: 'Provisioned replicas, peak',
+    help: 'Provisioned replicas (starting, ready or draining), peak: draining ones can take it past the maximum',
     align: 'right',
     format: (r) => (r.scaling ? formatInt(r.scaling.replicas_max) : '-'),
   },
