@@ -57,6 +57,15 @@ describe('gateway config', () => {
     expect(c.router).toEqual({ weighted: { prefix: 2, queue: 2, kv: 1 } })
   })
 
+  it('reads a scaler as a spec or an object, to the same normalised spec', () => {
+    const object = AUTOSCALED.replace('kpa:util=0.5', '{ kpa: { panic_window: 5, util: 0.5 } }')
+    const spec = AUTOSCALED.replace('kpa:util=0.5', 'kpa:panic-window=5:util=.5')
+    for (const text of [object, spec])
+      expect(parseGatewayConfig(text, 'gw.yaml').pools[0]?.autoscale?.scaler).toBe(
+        'kpa:util=0.5:panic-window=5',
+      )
+  })
+
   it('accepts an autoscaled pool without backends and fills its defaults', () => {
     const c = parseGatewayConfig(AUTOSCALED, 'gw.yaml')
     const p = c.pools[0]!
@@ -153,6 +162,16 @@ describe('gateway config', () => {
       'a bad scaler option',
       AUTOSCALED.replace('kpa:util=0.5', 'kpa:util=2'),
       /gw.yaml:5: pools.0.autoscale.scaler: scaler 'kpa:util=2': util must be a fraction/,
+    ],
+    [
+      'a bad scaler option in the object form',
+      AUTOSCALED.replace('kpa:util=0.5', '{ kpa: { util: 2 } }'),
+      /gw.yaml:5: pools.0.autoscale.scaler: scaler 'kpa': util must be a fraction/,
+    ],
+    [
+      'two scalers in the object form',
+      AUTOSCALED.replace('kpa:util=0.5', '{ kpa: {}, hpa: {} }'),
+      /gw.yaml:5: pools.0.autoscale.scaler: name one scaler/,
     ],
     [
       'min above max',

@@ -5,7 +5,8 @@
  * Validated here with the rest of the config, so the loop only ever sees checked values.
  */
 import { z } from 'zod'
-import { createScaler } from '../../policy/scaler/registry.js'
+import { scalerLabel, scalerSpecOf } from '../../policy/scaler/registry.js'
+import { UsageError } from '../../util/errors.js'
 
 const positive = z.number().positive()
 const positiveInt = z.number().int().positive()
@@ -65,14 +66,34 @@ const actuatorSchema = z
     }
   })
 
-/** scalerSpec is a registered scaler spec (`kpa`, `kpa:util=0.5`); the registry words errors. */
-const scalerSpec = z.string().superRefine((spec, ctx) => {
-  try {
-    createScaler(spec)
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) })
-  }
-})
+/**
+ * scalerSpec is a registered scaler as the config names it: a spec (`kpa`, `kpa:util=0.5`) or an
+ * object naming one scaler and its options (`{ kpa: { util: 0.5, panic_window: 5 } }`), read to
+ * its normalised spec; the registry's option table words the errors either way, as the CLI's
+ * --scaler gets them.
+ */
+const scalerSpec = z
+  .union([
+    z.string(),
+    z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .refine((o) => Object.keys(o).length === 1, {
+        message: 'name one scaler: { name: { option: value } }',
+      }),
+  ])
+  .transform((s, ctx) => {
+    try {
+      if (typeof s !== 'string') {
+        const [name, raw] = Object.entries(s)[0]!
+        return scalerSpecOf(name, raw)
+      }
+      return scalerLabel(s)
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err
+      ctx.addIssue({ code: 'custom', message: err.message })
+      return z.NEVER
+    }
+  })
 
 /**
  * autoscaleSchema is one pool's `autoscale:` block. Defaults: KPA, Knative's default scaler;

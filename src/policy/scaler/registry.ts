@@ -164,6 +164,17 @@ export function scalerLabel(spec: string): string {
   return formatSpec(name, SCALER_OPTIONS[name], options)
 }
 
+/**
+ * scalerSpecOf writes a YAML object's scaler (`{ kpa: { util: 0.5 } }`: a name and raw options,
+ * keys with dashes or underscores) as its normalised spec (`kpa:util=0.5`), validated by the same
+ * table as a spec, so both forms get the same errors.
+ */
+export function scalerSpecOf(name: string, raw: Readonly<Record<string, unknown>>): string {
+  if (!isScalerName(name)) return scalerLabel(name) // throws the unknown-scaler error
+  const label = `scaler '${name}'`
+  return formatSpec(name, SCALER_OPTIONS[name], readOptions(label, SCALER_OPTIONS[name], raw))
+}
+
 /** parseScalerSpec splits and validates a spec into a name and its factory options. */
 function parseScalerSpec(spec: string): [ScalerName, Record<string, unknown>] {
   const { name, raw } = splitSpec(spec)
