@@ -21,7 +21,8 @@
  *   checks that every request of a wave was still in flight on the gateway when its wave's last
  *   request was routed; without that overlap the comparison would be void.
  * Routers compared: round-robin, least-outstanding, and weighted with only its queue weight; they
- * read nothing but readiness and in-flight counts, which both drivers know exactly. Not compared:
+ * read nothing but readiness and in-flight counts, which both drivers know exactly (with the
+ * gateway's scrapes kept from going stale, see throughGateway). Not compared:
  * routers that read KV usage (scraped, so the gateway sees it up to a scrape interval late) or
  * prefix hashes (the simulator hashes trace segment keys, the gateway hashes prompt tokens, so the
  * same prefix has different hash values and a hash ring places it elsewhere).
@@ -47,6 +48,7 @@ const ROUTERS: ReadonlyArray<[string, string, () => RoutingPolicy]> = [
   ],
 ]
 const WAVES = [3, 5, 2, 6, 4, 1, 5, 4] // 30 requests
+const MIN_OUTPUT = 256
 
 let trace: TraceRequest[]
 /** Fast emulators for the sequential runs, slow ones for the waves (see beforeAll). */
@@ -56,13 +58,16 @@ let slow: Emulator[]
 beforeAll(async () => {
   const src = await openTrace('azure-conv', { requests: 30 })
   trace = []
-  for await (const chunk of src.chunks()) trace.push(...chunk)
+  // Every request generates at least MIN_OUTPUT tokens, in both drivers alike (picks depend only
+  // on arrivals and completions, so this changes nothing compared): a wave's shortest request
+  // then lasts about 0.9 s on the slow emulators, where routing a wave of 6 takes well under
+  // 0.1 s even on a 2-core machine busy with the rest of the suite. With the trace's own 16-token
+  // outputs it lasted 60 ms, and a loaded machine once routed a wave of 5 in 117 ms: the waves
+  // check below caught it.
+  for await (const chunk of src.chunks())
+    trace.push(...chunk.map((r) => ({ ...r, outputTokens: Math.max(r.outputTokens, MIN_OUTPUT) })))
   fast = await startEmulators(3, { timeScale: 200 })
-  // The engine at real speed: a wave's shortest request (16 tokens) lasts about 120 ms, several
-  // times what sending a whole wave takes even on a 2-core machine busy with the rest of the
-  // suite (at twice real speed, 60 ms, a wave of 5 once took 117 ms to route: the waves check
-  // below caught it).
-  slow = await startEmulators(3, { timeScale: 1 })
+  slow = await startEmulators(3, { timeScale: 2 }) // the engine at twice real speed
 })
 afterAll(() => Promise.all([...fast, ...slow].map((e) => e.close({ timeoutMs: 0 }))))
 
@@ -144,7 +149,11 @@ async function throughGateway(
   const doneAt: number[] = []
   let onRouted: (() => void) | undefined
   let gwRef: Gateway | undefined
-  const gw: Gateway = await startGatewayFor(emus, `router: ${routerYaml}\n`, {
+  // Scraped metrics never go stale here: a stale backend is shown to routers as saturated
+  // (gateway/fleet-view.ts), and on a busy machine a late scrape once made a tied backend look
+  // full mid-wave, a difference of scheduling, not of routing.
+  const extra = `router: ${routerYaml}\nscrape: { staleness_ms: 600000 }\n`
+  const gw: Gateway = await startGatewayFor(emus, extra, {
     observer: {
       onRouted: (e) => {
         picks[e.requestId] = e.backend
